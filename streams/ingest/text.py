@@ -1,0 +1,210 @@
+"""Text hygiene shared by every parser: decoding, entities, control characters, NFC.
+
+Charset strategy, in order (see docs/formats-text.md):
+
+1. A BOM decides (UTF-8, UTF-16).
+2. Strict UTF-8: most feeds are UTF-8 even when they declare Latin-1, and a
+   non-UTF-8 text almost never happens to be valid UTF-8.
+3. A declared charset that is not a Latin-1 alias and decodes strictly.
+4. Western single-byte: "Latin-1" wires are really Windows-1252 (0x92 ’,
+   0x93/0x94 “ ”, 0x95 •); ISO-8859-15 is chosen instead only when there are no
+   bytes in 0x80-0x9F and the 8859-15-specific bytes read as € or œ/Œ/š/ž/Ÿ.
+5. When the high bytes do not look like Western text at all, charset-normalizer
+   guesses (it guesses poorly on short French/German text, hence step 4 first).
+6. Every result goes through a mojibake repair (ftfy) applied only to lines
+   that show the typical UTF-8-read-as-cp1252 sequences, so correct text is
+   never touched.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import re
+import unicodedata
+
+import charset_normalizer
+import ftfy
+
+from streams.rejects import Reason, RejectError
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# C0 controls (TAB/LF/CR included: output strings are single-line or already
+# split into paragraphs), DEL, C1 controls, and invisible format characters
+# (BOM in the middle of text, zero-width spaces) that only appear as debris.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u200b\ufffe\uffff]")
+_WS_CONTROL_RE = re.compile(r"[\t\n\r]")
+_SPACE_RUN_RE = re.compile(r"[ \u00a0]{2,}")
+# UTF-8 lead byte read as cp1252/Latin-1 followed by a continuation byte read the same way.
+_MOJIBAKE_HINT_RE = re.compile(r"[ÃÂâÅÐÑÄÆ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ\u00a0-\u00bf]")
+# Only complete entities (with the semicolon): "AT&T" or "R&D" stay as they are.
+_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+_LATIN1_ALIASES = {
+    "iso-8859-1",
+    "iso8859-1",
+    "iso_8859-1",
+    "latin-1",
+    "latin1",
+    "l1",
+    "us-ascii",
+    "ascii",
+    "cp1252",
+    "windows-1252",
+    "iso-8859-15",
+    "iso8859-15",
+    "latin-9",
+    "latin9",
+}
+# Bytes where ISO-8859-15 differs from Latin-1/cp1252.
+_8859_15_BYTES = frozenset(b"\xa4\xa6\xa8\xb4\xb8\xbc\xbd\xbe")
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def strip_bom(data: bytes) -> tuple[bytes, str | None]:
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :], name
+    return data, None
+
+
+def _western_charset(data: bytes) -> str:
+    """cp1252 or iso-8859-15 for bytes that are not UTF-8."""
+    high = [b for b in data if b >= 0x80]
+    if any(0x80 <= b <= 0x9F and b not in _CP1252_UNDEFINED for b in high):
+        return "cp1252"
+    votes = 0
+    for i, byte in enumerate(data):
+        if byte not in _8859_15_BYTES:
+            continue
+        before = chr(data[i - 1]) if i else " "
+        after = chr(data[i + 1]) if i + 1 < len(data) else " "
+        if byte == 0xA4:
+            votes += 1  # ¤ is never written on purpose; € is
+        elif byte in (0xBC, 0xBD, 0xBE) and (before.isdigit() or after.isdigit()):
+            votes -= 1  # 2½ is cp1252's fraction
+        elif before.isalpha() or after.isalpha():
+            votes += 1  # œuvre, Škoda
+    return "iso-8859-15" if votes > 0 else "cp1252"
+
+
+def _looks_western(text: str) -> bool:
+    high = [c for c in text if ord(c) >= 0x80]
+    if not high:
+        return True
+    good = sum(1 for c in high if c.isalpha() or c in "«»‘’‚“”„–—…•€£°§·×÷¿¡ºª½¼¾\u00a0")
+    return good / len(high) >= 0.9
+
+
+def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Bytes → (text, charset actually used). Raises RejectError if hopeless."""
+    data, bom_charset = strip_bom(data)
+    if bom_charset:
+        try:
+            return repair(data.decode(bom_charset)), bom_charset
+        except UnicodeDecodeError:
+            pass
+    try:
+        return repair(data.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    name = (declared or "").strip().strip('"').lower()
+    if name and name not in _LATIN1_ALIASES and name not in ("utf-8", "utf8"):
+        try:
+            codecs.lookup(name)
+            return repair(data.decode(name)), name
+        except (LookupError, UnicodeDecodeError):
+            pass
+    western = _western_charset(data)
+    try:
+        text = data.decode(western)
+    except UnicodeDecodeError:
+        text = ""
+    if text and _looks_western(text):
+        return repair(text), western
+    guess = charset_normalizer.from_bytes(data).best()
+    if guess is not None:
+        return repair(str(guess)), guess.encoding
+    if text:
+        return repair(text), western
+    try:
+        return repair(data.decode("latin-1")), "latin-1"
+    except UnicodeDecodeError as exc:  # pragma: no cover - latin-1 decodes any byte
+        raise RejectError(Reason.UNDECODABLE, str(exc)) from exc
+
+
+def repair(text: str) -> str:
+    """Fix mojibake (UTF-8 read as Latin-1/cp1252), line by line, only where evident.
+
+    Per line because a file may mix correct lines and mojibake lines, and
+    ftfy refuses to fix a string that also holds correct non-ASCII text.
+    """
+    if not _MOJIBAKE_HINT_RE.search(text):
+        return text
+    lines = text.split("\n")
+    return "\n".join(ftfy.fix_encoding(line) if _MOJIBAKE_HINT_RE.search(line) else line for line in lines)
+
+
+def unescape(text: str) -> str:
+    """Numeric and named entities, including double-escaped `&amp;eacute;`."""
+    for _ in range(3):
+        if "&" not in text:
+            break
+        new = _ENTITY_RE.sub(lambda m: html.unescape(m.group(0)), text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
+def clean(text: str) -> str:
+    """One output string: no control characters, NFC, trimmed, single spaces.
+
+    Typographic quotes, « » and the (narrow) no-break spaces of French
+    typography are kept: they are content, not noise.
+    """
+    text = _WS_CONTROL_RE.sub(" ", text)
+    text = _CONTROL_RE.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    text = _SPACE_RUN_RE.sub(" ", text)
+    return text.strip()
+
+
+def clean_or_none(text: str | None) -> str | None:
+    if text is None:
+        return None
+    cleaned = clean(text)
+    return cleaned or None
+
+
+def normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Blank-line separated blocks → cleaned paragraphs, empty ones dropped."""
+    blocks = re.split(r"\n\s*\n", normalize_newlines(text))
+    out = []
+    for block in blocks:
+        para = clean(" ".join(line.strip() for line in block.split("\n")))
+        if para:
+            out.append(para)
+    return out
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or a high share of non-text control bytes in the first 4 KiB."""
+    head = data[:4096]
+    if not head:
+        return False
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    # Wire framing (SOH, STX, ETX, EOT, SYN, BEL, FF, US, DC1-4, DEL) is legitimate.
+    allowed = set(b"\t\n\r\x01\x02\x03\x04\x07\x0c\x11\x12\x13\x14\x16\x1e\x1f\x7f")
+    bad = sum(1 for b in head if b < 0x20 and b not in allowed)
+    return bad / len(head) > 0.05
