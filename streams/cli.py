@@ -72,10 +72,11 @@ def main() -> None:
 
     Configuration comes from environment variables (see `wirefeed config`).
     """
-    logging.basicConfig(
-        level=os.environ.get("WIREFEED_LOG_LEVEL", "warning").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = os.environ.get("WIREFEED_LOG_LEVEL", "warning").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        # aiokafka logs every refused connection; the commands say it once, clearly.
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
 # --------------------------------------------------------------------- process
@@ -166,6 +167,7 @@ def run_worker(settings: Settings) -> None:
     from streams.pipeline import Pipeline
     from streams.topics import BrokerUnavailable, ensure_topics
 
+    logging.getLogger("aiokafka").setLevel(logging.NOTSET)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:

@@ -123,7 +123,7 @@ def story_event(
         {
             "uri": story.uri,
             "type": "text",
-            "representationtype": "complete",
+            "representationtype": "full",
             "version": story.version or "1",
             "firstcreated": iso(story.firstcreated),
             "versioncreated": iso(story.versioncreated),
