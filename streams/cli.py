@@ -427,9 +427,11 @@ def demo(web_port: int, keep: bool) -> None:
         asyncio.run(push_files(settings.bootstrap, settings.topic_raw, samples))
         click.echo("▶ events:", err=True)
         events = asyncio.run(collect_outputs(settings, expect_inputs=len(samples), timeout=90))
+        import orjson
+
         for topic_kind, value in events:
-            click.echo(f"--- {topic_kind}")
-            click.echo(value.decode())
+            click.echo(f"── {topic_kind}: {format_event(value, as_json=False)}")
+            click.echo(orjson.dumps(orjson.loads(value), option=orjson.OPT_INDENT_2).decode())
         summary = _metrics_summary(settings)
         click.echo(f"▶ {len(events)} event(s) for {len(samples)} input(s); metrics: {summary}", err=True)
         if keep:

@@ -447,7 +447,7 @@ def start(
     if ext is not None:
         return ext
     v = _resolve_version(version)
-    sdir = Path(state_dir) if state_dir is not None else default_state_dir()
+    sdir = Path(state_dir).resolve() if state_dir is not None else default_state_dir()
     sdir.mkdir(parents=True, exist_ok=True)
 
     current = status(sdir)
@@ -540,7 +540,7 @@ def start(
 def stop(state_dir: Path | None = None, timeout: float = 30.0) -> None:
     """SIGTERM the broker recorded in *state_dir*, SIGKILL it after *timeout*, then remove
     its data dir and state file.  Idempotent; never touches an external broker."""
-    sdir = Path(state_dir) if state_dir is not None else default_state_dir()
+    sdir = Path(state_dir).resolve() if state_dir is not None else default_state_dir()
     data = _read_state(sdir)
     if data is None:
         shutil.rmtree(sdir / "data", ignore_errors=True)
@@ -557,7 +557,7 @@ def status(state_dir: Path | None = None) -> Broker | None:
     ext = _external()
     if ext is not None:
         return ext if metadata_ready(ext.bootstrap.split(",")[0].strip()) else None
-    sdir = Path(state_dir) if state_dir is not None else default_state_dir()
+    sdir = Path(state_dir).resolve() if state_dir is not None else default_state_dir()
     data = _read_state(sdir)
     if data is None or data.get("pid") is None:
         return None
