@@ -7,7 +7,7 @@ several with their own topic names); `streams.agents` attaches the agents.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import faust
 
@@ -52,7 +52,7 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> faust.App:
         producer_linger_ms=5,
         consumer_auto_offset_reset="earliest",
     )
-    app.conf.wirefeed_settings = settings  # type: ignore[attr-defined]
+    app.conf.wirefeed_settings = settings
     topics = Topics(
         raw=_topic(app, settings.topic_raw, settings),
         stories=_topic(app, settings.topic_stories, settings),
@@ -63,14 +63,16 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> faust.App:
     app.wirefeed_metrics = metrics  # type: ignore[attr-defined]
     app.wirefeed_ready = False  # type: ignore[attr-defined]
 
-    @app.on_partitions_assigned.connect
-    async def _assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+    async def _assigned(sender: Any, *args: Any, **kwargs: Any) -> None:
         app.wirefeed_ready = True  # type: ignore[attr-defined]
         metrics.ready.set(1)
 
-    @app.on_partitions_revoked.connect
-    async def _revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+    async def _revoked(sender: Any, *args: Any, **kwargs: Any) -> None:
         metrics.ready.set(0)
+
+    app.on_partitions_assigned.connect(cast(Any, _assigned))
+    app.on_partitions_revoked.connect(cast(Any, _revoked))
+
     _add_pages(app, metrics)
     return app
 
@@ -97,5 +99,9 @@ def _add_pages(app: faust.App, metrics: Metrics) -> None:
     async def ready(web: Any, request: Any) -> Any:
         assigned = len(app.consumer.assignment()) if app.consumer else 0
         is_ready = getattr(app, "wirefeed_ready", False) and not app.rebalancing
-        body = {"ready": bool(is_ready), "rebalancing": bool(app.rebalancing), "assigned_partitions": assigned}
+        body = {
+            "ready": bool(is_ready),
+            "rebalancing": bool(app.rebalancing),
+            "assigned_partitions": assigned,
+        }
         return web.json(body, status=200 if is_ready else 503)

@@ -11,8 +11,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -142,9 +140,7 @@ def config() -> None:
     """Show every setting, its environment variable and its current value."""
     settings = _settings()
     for env, default, help_text in Settings.describe():
-        field_name = next(
-            f for f in Settings.__dataclass_fields__.values() if f.metadata["env"] == env
-        ).name
+        field_name = next(f for f in Settings.__dataclass_fields__.values() if f.metadata["env"] == env).name
         value = getattr(settings, field_name)
         click.echo(f"{env:32} = {value!s:24} {help_text}" + ("" if str(value) == default else " (set)"))
 
@@ -198,7 +194,11 @@ def run_worker(settings: Settings) -> None:
 @click.option("--agency", help="Set an agency header (a hint for formats without one).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when many files).")
 def push(
-    paths: tuple[str, ...], topic: str | None, content_type: str | None, agency: str | None, progress: bool | None
+    paths: tuple[str, ...],
+    topic: str | None,
+    content_type: str | None,
+    agency: str | None,
+    progress: bool | None,
 ) -> None:
     """Push files or folders to the raw topic, one message per file, `filename` header set."""
     settings = _settings()
@@ -397,6 +397,7 @@ def demo(web_port: int, keep: bool) -> None:
     """End to end on a local broker: start Kafka (unless KAFKA_BOOTSTRAP), run a worker,
     push the bundled sample dispatches, print the resulting events, then clean up."""
     from streams import devkafka
+    from streams.runner import WorkerFailed, free_port, worker_process
 
     samples = sorted(p for p in SAMPLES_DIR.iterdir() if p.is_file())
     suffix = f"{os.getpid()}-{int(time.time())}"
@@ -415,13 +416,15 @@ def demo(web_port: int, keep: bool) -> None:
             topic_stories=f"demo.{suffix}.stories",
             topic_duplicates=f"demo.{suffix}.duplicates",
             topic_dlq=f"demo.{suffix}.dlq",
-            web_port=web_port or _free_port(),
+            web_port=web_port or free_port(),
             store="memory://",
             data_dir=str(Path(".wirefeed") / f"demo-{suffix}"),
         )
         click.echo("▶ starting a worker…", err=True)
-        proc = stack.enter_context(_worker_process(settings))
-        _wait_ready(settings, proc)
+        try:
+            proc = stack.enter_context(worker_process(settings, ready_timeout=90))
+        except WorkerFailed as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(f"  metrics: http://{settings.web_host}:{settings.web_port}/metrics", err=True)
         click.echo(f"▶ pushing {len(samples)} sample dispatch(es)…", err=True)
         asyncio.run(push_files(settings.bootstrap, settings.topic_raw, samples))
@@ -440,65 +443,6 @@ def demo(web_port: int, keep: bool) -> None:
                 while proc.poll() is None:
                     time.sleep(1)
         click.echo("▶ cleaning up", err=True)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    for f in Settings.__dataclass_fields__.values():
-        env[f.metadata["env"]] = str(getattr(settings, f.name))
-    return env
-
-
-@contextlib.contextmanager
-def _worker_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
-    log_path = Path(settings.data_dir) / "worker.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streams", "worker"],
-            env=settings_env(settings),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield proc
-        finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-
-
-def _wait_ready(settings: Settings, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    import urllib.error
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    url = f"http://{settings.web_host}:{settings.web_port}/ready"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            log_tail = (Path(settings.data_dir) / "worker.log").read_text(errors="replace")[-2000:]
-            raise click.ClickException(f"the worker exited with {proc.returncode}:\n{log_tail}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    raise click.ClickException(f"the worker was not ready after {timeout:.0f}s")
 
 
 async def collect_outputs(

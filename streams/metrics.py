@@ -56,7 +56,9 @@ class Metrics:
         )
         self.build_info = Gauge(f"{PREFIX}_build_info", "Build information.", ["version"], registry=r)
         self.build_info.labels(version=__version__).set(1)
-        self.ready = Gauge(f"{PREFIX}_ready", "1 when the worker has partitions assigned and runs.", registry=r)
+        self.ready = Gauge(
+            f"{PREFIX}_ready", "1 when the worker has partitions assigned and runs.", registry=r
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -125,3 +125,39 @@ class Story:
     @property
     def body_text(self) -> str:
         return "\n\n".join(self.paragraphs)
+
+
+# --- internal wire form -----------------------------------------------------
+# Stories travel between the worker's own agents (internal topics) as JSON.
+# This is not the public event (see streams.events): it keeps every field so
+# the next stage gets back exactly the Story the previous one had.
+
+_DATETIME_FIELDS = ("embargoed", "firstcreated", "versioncreated")
+
+
+def story_to_dict(story: Story) -> dict[str, Any]:
+    return dataclasses.asdict(story)
+
+
+def story_from_dict(data: dict[str, Any]) -> Story:
+    data = dict(data)
+    prov = dict(data.pop("provenance"))
+    if prov.get("received"):
+        prov["received"] = _as_datetime(prov["received"])
+    for name in _DATETIME_FIELDS:
+        if data.get(name):
+            data[name] = _as_datetime(data[name])
+    data["signal"] = Signal(data["signal"])
+    data["pubstatus"] = PubStatus(data["pubstatus"])
+    data["captions"] = [Caption(**c) for c in data.get("captions", [])]
+    if data.get("dateline"):
+        data["dateline"] = Dateline(**data["dateline"])
+    for name in ("subjects", "places", "people", "organisations"):
+        data[name] = [Subject(**s) for s in data.get(name, [])]
+    return Story(provenance=Provenance(**prov), **data)
+
+
+def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))

@@ -90,7 +90,9 @@ class Pipeline:
         self.stages = default_stages(self.settings) if stages is None else stages
         self.deduper = deduper
 
-    def stories(self, data: bytes, ctx: ParseContext, forced_format: str | None = None) -> list[Story] | Reject:
+    def stories(
+        self, data: bytes, ctx: ParseContext, forced_format: str | None = None
+    ) -> list[Story] | Reject:
         """Parse, normalize and enrich; any stage failure becomes a Reject, never an exception."""
         parsed = parse_input(data, ctx, forced_format=forced_format, max_bytes=self.settings.max_bytes)
         if isinstance(parsed, Reject):

@@ -32,8 +32,12 @@ class Settings:
             "Kafka bootstrap servers. Unset: use the local broker started by `wirefeed kafka start`.",
         ),
     )
-    app_id: str = field(default="wirefeed", metadata=_meta("WIREFEED_APP_ID", "Faust app id (consumer group)."))
-    topic_raw: str = field(default="wires.raw", metadata=_meta("WIREFEED_TOPIC_RAW", "Input topic (raw bytes)."))
+    app_id: str = field(
+        default="wirefeed", metadata=_meta("WIREFEED_APP_ID", "Faust app id (consumer group).")
+    )
+    topic_raw: str = field(
+        default="wires.raw", metadata=_meta("WIREFEED_TOPIC_RAW", "Input topic (raw bytes).")
+    )
     topic_stories: str = field(
         default="wires.stories", metadata=_meta("WIREFEED_TOPIC_STORIES", "Story events.")
     )
@@ -59,7 +63,9 @@ class Settings:
     max_xml_depth: int = field(
         default=64, metadata=_meta("WIREFEED_MAX_XML_DEPTH", "XML nesting limit, checked before parsing.")
     )
-    log_level: str = field(default="info", metadata=_meta("WIREFEED_LOG_LEVEL", "debug, info, warning, error."))
+    log_level: str = field(
+        default="info", metadata=_meta("WIREFEED_LOG_LEVEL", "debug, info, warning, error.")
+    )
     store: str = field(
         default="rocksdb://",
         metadata=_meta("WIREFEED_STORE", "Faust table store: rocksdb:// (production) or memory://."),
@@ -75,11 +81,14 @@ class Settings:
         default=72.0, metadata=_meta("WIREFEED_DEDUP_WINDOW_HOURS", "Near-duplicate window, event time.")
     )
     tagging_data: str = field(
-        default="", metadata=_meta("WIREFEED_TAGGING_DATA", "Extra tagging data folder (extends the bundled).")
+        default="",
+        metadata=_meta("WIREFEED_TAGGING_DATA", "Extra tagging data folder (extends the bundled)."),
     )
     routes: str = field(
         default="",
-        metadata=_meta("WIREFEED_ROUTES", "Routing rules, e.g. 'wires.sport: medtop:15000000; wires.fr: lang=fr'."),
+        metadata=_meta(
+            "WIREFEED_ROUTES", "Routing rules, e.g. 'wires.sport: medtop:15000000; wires.fr: lang=fr'."
+        ),
     )
 
     @classmethod

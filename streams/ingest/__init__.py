@@ -51,7 +51,7 @@ def parse_input(
         return Reject(Reason.UNKNOWN_FORMAT, f"format {fmt!r} is not supported in this build", fmt)
 
     try:
-        stories = module.parse(data, ctx)
+        stories: list[Story] = module.parse(data, ctx)
     except RejectError as exc:
         reject = exc.reject
         return Reject(reject.reason, reject.message, reject.format or fmt)

@@ -109,8 +109,8 @@ def parse(data: bytes, ctx: ParseContext) -> list[Story]:
         agency = _AGENCIES[sig.group("agency").lower()]
         initials = sig.group("initials")
 
-    captions = []
-    body = []
+    captions: list[Caption] = []
+    body: list[str] = []
     for block in blocks:
         cap = _CAPTION_RE.match(block)
         # A caption is short and sits before the body starts; a long paragraph that

@@ -6,15 +6,15 @@ import asyncio
 import base64
 from pathlib import Path
 
+from streams.runner import worker_process
 from streams.settings import Settings
 from tests.support.kafka import (
     consume,
     create_topics,
+    make_settings,
     metric_value,
     metrics_text,
     produce,
-    make_settings,
-    worker_process,
 )
 from tests.support.schemas import validate_event
 
@@ -30,7 +30,7 @@ def test_seed_garbage_then_seed_again_on_one_partition(
 ) -> None:
     settings: Settings = make_settings(kafka_broker.bootstrap, unique, tmp_path)  # type: ignore[attr-defined]
     create_topics(settings)
-    later = seed_bytes.replace("Moscou".encode(), "Moscou".encode() + b" ")  # same story, other bytes
+    later = seed_bytes.replace(b"Moscou", b"Moscou" + b" ")  # same story, other bytes
     empty = b"   \n"
     with worker_process(settings):
         asyncio.run(
@@ -38,7 +38,12 @@ def test_seed_garbage_then_seed_again_on_one_partition(
                 settings.bootstrap,
                 settings.topic_raw,
                 [seed_bytes, GARBAGE, empty, later],
-                headers=[[("filename", b"seed.txt")], [("filename", b"junk.bin")], [], [("filename", b"again.txt")]],
+                headers=[
+                    [("filename", b"seed.txt")],
+                    [("filename", b"junk.bin")],
+                    [],
+                    [("filename", b"again.txt")],
+                ],
                 partition=2,  # all on one partition: bad input must not block what follows
             )
         )

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from streams.cli import settings_env
+from streams.runner import free_port
 from streams.settings import Settings
 from streams.topics import ensure_topics
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_settings(bootstrap: str, unique: str, tmp_path: Path, **overrides: Any) -> Settings:
@@ -63,46 +48,6 @@ def create_topics(settings: Settings) -> None:
             },
         )
     )
-
-
-@contextlib.contextmanager
-def worker_process(settings: Settings, name: str = "worker", ready_timeout: float = 120) -> Iterator[subprocess.Popen[bytes]]:
-    """`wirefeed worker` as a real subprocess, ready (partitions assigned) on entry."""
-    log_path = Path(settings.data_dir) / f"{name}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streams", "worker"],
-            env=settings_env(settings),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_ready(settings, proc, log_path, ready_timeout)
-            yield proc
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
-
-
-def wait_ready(settings: Settings, proc: subprocess.Popen[bytes], log_path: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    url = f"http://127.0.0.1:{settings.web_port}/ready"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"worker exited {proc.returncode}:\n{log_path.read_text(errors='replace')[-3000:]}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        time.sleep(0.3)
-    raise AssertionError(f"worker not ready in {timeout}s:\n{log_path.read_text(errors='replace')[-3000:]}")
 
 
 def metrics_text(settings: Settings) -> str:

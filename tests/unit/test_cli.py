@@ -31,7 +31,9 @@ def test_process_seed_prints_one_valid_new_event() -> None:
     [event] = events(out)
     validate_event(event)
     assert event["event"] == "new"
-    assert event["headlines"] == [{"role": "main", "value": "La Russie n’enverra pas de troupes au sol en Syrie"}]
+    assert event["headlines"] == [
+        {"role": "main", "value": "La Russie n’enverra pas de troupes au sol en Syrie"}
+    ]
     assert event["agency"] == "AFP"
     assert event["section"] == "Monde"
     assert event["provenance"]["filename"] == str(SEED)  # type: ignore[index]

@@ -107,7 +107,9 @@ def test_without_breadcrumb(seed_bytes: bytes) -> None:
         ("EFE/JL", "EFE", "JL"),
     ],
 )
-def test_other_agency_signatures(seed_bytes: bytes, signature: str, agency: str, initials: str | None) -> None:
+def test_other_agency_signatures(
+    seed_bytes: bytes, signature: str, agency: str, initials: str | None
+) -> None:
     data = seed_bytes.replace(b"AFP/M.R.", signature.encode())
     story = parse_one(data)
     assert story.agency == agency
@@ -138,7 +140,9 @@ def test_german_layout_with_foto_credit() -> None:
 
 
 def test_cp1252_bytes_are_decoded() -> None:
-    data = "Accueil | Monde | L’été\n\nL’été à Paris\n\nIl fait chaud « très chaud ».\n\nAFP/ab\n".encode("cp1252")
+    data = "Accueil | Monde | L’été\n\nL’été à Paris\n\nIl fait chaud « très chaud ».\n\nAFP/ab\n".encode(
+        "cp1252"
+    )
     story = parse_one(data)
     assert story.headline == "L’été à Paris"
     assert story.paragraphs == ["Il fait chaud « très chaud »."]
