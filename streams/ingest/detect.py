@@ -7,6 +7,7 @@ Each format module exposes `FORMAT` (its name), `sniff(head) -> bool` and
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from types import ModuleType
@@ -50,6 +51,7 @@ ALIASES: dict[str, str] = {
 _XML_ROOT_RE = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)")
 
 
+@functools.cache
 def load(name: str) -> ModuleType:
     return importlib.import_module(f"streams.ingest.{name}")
 

@@ -112,10 +112,10 @@ def parse(data: bytes, ctx: ParseContext) -> list[Story]:
     captions: list[Caption] = []
     body: list[str] = []
     for block in blocks:
-        cap = _CAPTION_RE.match(block)
         # A caption is short and sits before the body starts; a long paragraph that
         # happens to end in "(Photo: …)" is still body text.
-        if cap and not body and len(block) < 400:
+        cap = _CAPTION_RE.match(block) if not body and len(block) < 400 else None
+        if cap:
             caption_text = cap.group("text") or cap.group("text2")
             credit = (cap.group("credit") or cap.group("credit2") or "").strip()
             captions.append(Caption(clean(caption_text), clean(credit) or None))
