@@ -13,11 +13,37 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "streams" / "samples", ROOT / "tests" / "fixtures"]
 
-_WORDS = (
-    "lundi mardi mercredi jeudi vendredi Montag Dienstag Monday Tuesday lunes martes "
-    "gouvernement Regierung government gobierno ministre Minister minister ministro "
-    "Paris Berlin Madrid London Rome Lyon Hamburg Sevilla Chicago Genf"
-).split()
+_WORDS = [
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "Montag",
+    "Dienstag",
+    "Monday",
+    "Tuesday",
+    "lunes",
+    "martes",
+    "gouvernement",
+    "Regierung",
+    "government",
+    "gobierno",
+    "ministre",
+    "Minister",
+    "minister",
+    "ministro",
+    "Paris",
+    "Berlin",
+    "Madrid",
+    "London",
+    "Rome",
+    "Lyon",
+    "Hamburg",
+    "Sevilla",
+    "Chicago",
+    "Genf",
+]
 
 
 def base_documents() -> list[bytes]:
@@ -26,7 +52,7 @@ def base_documents() -> list[bytes]:
         if not folder.exists():
             continue
         for path in sorted(folder.rglob("*")):
-            if not path.is_file() or path.suffix in (".py", ".md", ".json") and "ninjs" not in str(path):
+            if not path.is_file() or (path.suffix in (".py", ".md", ".json") and "ninjs" not in str(path)):
                 continue
             if "hostile" in path.parts or path.name.startswith("zz-"):
                 continue
