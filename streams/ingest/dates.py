@@ -14,6 +14,7 @@ Portuguese. A missing year is inferred from the time the input was received.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -57,10 +58,47 @@ _MONTH_NAMES: tuple[tuple[str, ...], ...] = (
 )
 
 _WEEKDAYS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs fri sat sun "
-    "lundi mardi mercredi jeudi vendredi samedi dimanche "
-    "montag dienstag mittwoch donnerstag freitag samstag sonnabend sonntag "
-    "lunes martes miercoles jueves viernes sabado domingo".split()
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "montag",
+        "dienstag",
+        "mittwoch",
+        "donnerstag",
+        "freitag",
+        "samstag",
+        "sonnabend",
+        "sonntag",
+        "lunes",
+        "martes",
+        "miercoles",
+        "jueves",
+        "viernes",
+        "sabado",
+        "domingo",
+    ]
 )
 
 # Zone words seen in trailers and embargo lines. Ambiguous US words are read
@@ -138,6 +176,7 @@ def _fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower().strip(".")
 
 
+@functools.lru_cache(maxsize=4096)
 def month_number(word: str) -> int | None:
     """`Okt`, `déc`, `dic`, `juil.`, `Sept`, `March` → month 1-12; None if unknown or ambiguous."""
     folded = _fold(word)
@@ -219,7 +258,13 @@ def parse_trailer(text: str, *, received: datetime | None = None, zone: tzinfo =
     if match:
         tz = zone_word(match["tz"]) or zone
         return _build(
-            _full_year(match["y"]), int(match["mo"]), int(match["d"]), int(match["h"]), int(match["mi"]), tz, received
+            _full_year(match["y"]),
+            int(match["mo"]),
+            int(match["d"]),
+            int(match["h"]),
+            int(match["mi"]),
+            tz,
+            received,
         )
     for match in _DDHHMM_RE.finditer(text):
         month = month_number(match["mon"])
@@ -248,8 +293,8 @@ class DateParts:
 
 
 _TOKEN_RE = re.compile(
-    r"(?P<time>\d{1,2}(?::|\.|h|H)\d{2})(?:\s*(?:Uhr|h|heures?|hrs?|horas?))?"
-    r"|(?P<ddmmyy>\d{1,2}\.\d{1,2}\.\d{2,4})"
+    r"(?P<ddmmyy>\d{1,2}\.\d{1,2}\.\d{2,4})"
+    r"|(?P<time>\d{1,2}(?::|\.|h|H)\d{2})(?:\s*(?:Uhr|h|heures?|hrs?|horas?))?"
     r"|(?P<num>\d{1,4})\.?"
     r"|(?P<word>[^\W\d_]+)\.?"
 )
@@ -281,10 +326,15 @@ def date_parts(text: str) -> DateParts:
                 month_seen_at = len(numbers)
     for index, num in enumerate(numbers):
         value = int(num)
-        if len(num) == 4 and 1900 <= value <= 2100 and year is None and month_seen_at is not None:
-            if index >= month_seen_at or hour is not None:
-                year = value
-                continue
+        if (
+            len(num) == 4
+            and 1900 <= value <= 2100
+            and year is None
+            and month_seen_at is not None
+            and (index >= month_seen_at or hour is not None)
+        ):
+            year = value
+            continue
         if len(num) in (3, 4) and hour is None and value % 100 < 60 and value // 100 < 24:
             hour, minute = value // 100, value % 100
         elif len(num) <= 2 and day is None and month is not None and 1 <= value <= 31:
@@ -322,9 +372,7 @@ def find_embargo(text: str) -> str | None:
     return when if re.search(r"\d", when) else None
 
 
-def parse_embargo(
-    phrase: str, *, received: datetime | None = None, zone: tzinfo = UTC
-) -> datetime | None:
+def parse_embargo(phrase: str, *, received: datetime | None = None, zone: tzinfo = UTC) -> datetime | None:
     """An embargo phrase → UTC. Missing date: the received day; missing year: the nearest one."""
     parts = date_parts(phrase)
     if parts.hour is None and parts.day is None:

@@ -94,11 +94,18 @@ def _western_charset(data: bytes) -> str:
 
 
 def _looks_western(text: str) -> bool:
+    """Western text: accented letters are a minority among ASCII letters.
+
+    Cyrillic or Greek read as cp1252 also gives letters (Ïðåçèäåíò), but
+    almost only accented ones.
+    """
     high = [c for c in text if ord(c) >= 0x80]
     if not high:
         return True
     good = sum(1 for c in high if c.isalpha() or c in "«»‘’‚“”„–—…•€£°§·×÷¿¡ºª½¼¾\u00a0")
-    return good / len(high) >= 0.9
+    letters = sum(1 for c in text if c.isalpha())
+    high_letters = sum(1 for c in high if c.isalpha())
+    return good / len(high) >= 0.9 and high_letters <= 0.3 * letters
 
 
 def decode(data: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -202,7 +209,9 @@ def looks_binary(data: bytes) -> bool:
     head = data[:4096]
     if not head:
         return False
-    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False  # NUL bytes are half of UTF-16 text
+    if b"\x00" in head:
         return True
     # Wire framing (SOH, STX, ETX, EOT, SYN, BEL, FF, US, DC1-4, DEL) is legitimate.
     allowed = set(b"\t\n\r\x01\x02\x03\x04\x07\x0c\x11\x12\x13\x14\x16\x1e\x1f\x7f")

@@ -75,7 +75,12 @@ def sniff(head: bytes) -> bool:
     if crumbs and crumbs[0].lower() in _HOME_WORDS:
         return True
     # A signature line closes the dispatch (only visible when the whole text fits the head).
-    return len(head) < 4096 and bool(_SIGNATURE_RE.match(lines[-1])) and len(lines) >= 3
+    # Classic text wires end with signatures too; theirs open with a dateline, ours do not.
+    if len(head) >= 4096 or len(lines) < 3 or not _SIGNATURE_RE.match(lines[-1]):
+        return False
+    from streams.ingest.textwire import parse_dateline
+
+    return not any(parse_dateline(line) is not None for line in lines[:4])
 
 
 def parse(data: bytes, ctx: ParseContext) -> list[Story]:
