@@ -1,26 +1,55 @@
-"""Thin agents: read a record, call the pure pipeline, send the results.
+"""Thin agents: read a record, call the pure stages, keep state in tables, send.
 
-Everything that can fail on input data is inside the pipeline's stage
-boundary; the try/except here is the last resort that keeps a partition
-moving if something unexpected (a bug) escapes: the input still ends as a DLQ
-record, never as a crash or a stalled partition.
+Three agents (see streams.dedup.distributed for the why):
+
+    wires.raw ──ingest──▶ <app>-dedup-ids ──ids──▶ wires.stories / wires.duplicates (+ routed topics)
+         │                    ▲      │
+         ▼                    │      ▼ lookups, keyed by band key
+      wires.dlq              replies ◀──bands── <app>-dedup-bands
+
+Everything that can fail on input data is inside the pure stages' boundary;
+the try/except around each record is the last resort that keeps a partition
+moving if a bug escapes: the input still ends as a DLQ record (ingest) or is
+logged and skipped (internal stages), never as a crash or a stalled partition.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
+import orjson
 
+from streams.app import internal_topic
+from streams.dedup import DedupConfig, check_id, event_time, register_id
+from streams.dedup.distributed import (
+    add_reply,
+    finish,
+    handle_band_message,
+    partition_for,
+    pending_origin,
+    provisional_cluster,
+    scatter,
+    start_pending,
+)
+from streams.dedup.fingerprint import compact_similarity, fingerprint
+from streams.dedup.index import Decision
+from streams.dedup.state import expire
 from streams.events import KafkaOrigin, encode, rejected_event
 from streams.ingest import ParseContext
-from streams.pipeline import Output, Pipeline
+from streams.model import Story, story_from_dict, story_to_dict
+from streams.pipeline import Output, Pipeline, decision_outputs
 from streams.rejects import Reason, Reject
 
 log = logging.getLogger(__name__)
+
+# How often (wall clock) each partition's state is swept; what is removed is
+# decided by event time, so a replay expires exactly what a live run would.
+EXPIRE_EVERY_S = 30.0
 
 
 def _headers(raw: Any) -> dict[str, str]:
@@ -41,16 +70,105 @@ def _key(raw: Any) -> str | None:
     return str(raw)
 
 
-def register_agents(app: faust.App, pipeline: Pipeline) -> None:
+class PartitionView(MutableMapping[str, bytes]):
+    """The keys of a table that one partition owns (as routed by `partition_for`).
+
+    Table writes go to the changelog partition of the record being processed,
+    so a sweep running while partition p's record is processed may only touch
+    p's keys.
+    """
+
+    def __init__(self, table: Any, partition: int, partitions: int) -> None:
+        self.table, self.partition, self.partitions = table, partition, partitions
+
+    def __getitem__(self, key: str) -> bytes:
+        return bytes(self.table[key])
+
+    def __setitem__(self, key: str, value: bytes) -> None:
+        self.table[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.table[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k in list(self.table.keys()) if partition_for(k, self.partitions) == self.partition)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class Sweeper:
+    """Expires state by event time, per partition, every EXPIRE_EVERY_S of wall clock."""
+
+    def __init__(self, config: DedupConfig, partitions: int) -> None:
+        self.config, self.partitions = config, partitions
+        self.latest: dict[int, float] = {}
+        self.last_run: dict[int, float] = {}
+
+    def observe(self, partition: int, t: float) -> None:
+        self.latest[partition] = max(self.latest.get(partition, t), t)
+
+    def due(self, partition: int) -> bool:
+        now = time.monotonic()
+        if now - self.last_run.get(partition, now - EXPIRE_EVERY_S - 1) < EXPIRE_EVERY_S:
+            return False
+        self.last_run[partition] = now
+        return partition in self.latest
+
+    def sweep(self, partition: int, tables: list[tuple[Any, float, float | None]]) -> int:
+        removed = 0
+        for table, window_h, kill_window_h in tables:
+            latest = self.latest[partition]
+            view = PartitionView(table, partition, self.partitions)
+            cutoff = latest - window_h * 3600
+            kill_cutoff = latest - kill_window_h * 3600 if kill_window_h is not None else None
+            removed += expire(view, cutoff, kill_cutoff)
+        return removed
+
+
+def register_agents(app: faust.App, pipeline: Pipeline, config: DedupConfig | None = None) -> None:
+    settings = pipeline.settings
+    config = config or DedupConfig(window_hours=settings.dedup_window_hours)
+    partitions = settings.partitions
     topics = app.wirefeed_topics  # type: ignore[attr-defined]
     metrics = app.wirefeed_metrics  # type: ignore[attr-defined]
     destinations = {"stories": topics.stories, "duplicates": topics.duplicates, "dlq": topics.dlq}
+    routed: dict[str, Any] = {}
+
+    def internal(name: str) -> Any:
+        return app.topic(
+            internal_topic(settings, name),
+            partitions=partitions,
+            internal=True,
+            key_serializer="raw",
+            value_serializer="raw",
+        )
+
+    def table(name: str) -> Any:
+        # key/value types, not a Schema, decide how Faust serializes table stores and changelogs.
+        return app.Table(name, partitions=partitions, key_type=str, value_type=bytes)
+
+    ids_topic = internal("dedup-ids")
+    bands_topic = internal("dedup-bands")
+    ids_table = table("dedup-ids")
+    pending_table = table("dedup-pending")
+    bands_table = table("dedup-bands")
+    content_table = table("dedup-content")
+    id_sweeper = Sweeper(config, partitions)
+    band_sweeper = Sweeper(config, partitions)
 
     async def publish(output: Output, received_ts: float) -> None:
         def observe(_fut: Any) -> None:
             metrics.publish_latency.observe(max(0.0, time.time() - received_ts))
 
         key = output.key.encode() if output.key else None
+        if output.output == "routed":
+            assert output.topic is not None
+            if output.topic not in routed:
+                routed[output.topic] = app.topic(output.topic, key_serializer="raw", value_serializer="raw")
+            await routed[output.topic].send(key=key, value=encode(output.event))
+            metrics.routed.labels(topic=output.topic).inc()
+            return
         await destinations[output.output].send(key=key, value=encode(output.event), callback=observe)
         if output.output == "stories":
             metrics.stories.labels(event=output.event["event"]).inc()
@@ -59,6 +177,13 @@ def register_agents(app: faust.App, pipeline: Pipeline) -> None:
         else:
             metrics.dlq.labels(reason=output.event["reason"]).inc()
 
+    async def publish_decision(story: Story, decision: Decision) -> None:
+        received = story.provenance.received
+        received_ts = received.timestamp() if received else time.time()
+        for output in decision_outputs(story, decision, pipeline.routes):
+            await publish(output, received_ts)
+
+    # ------------------------------------------------------------------ ingest
     @app.agent(topics.raw, name="wirefeed.ingest", concurrency=1)
     async def ingest(stream: Any) -> None:
         async for event in stream.events():
@@ -66,18 +191,15 @@ def register_agents(app: faust.App, pipeline: Pipeline) -> None:
             payload: bytes = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
             received_ts = message.timestamp or time.time()
             headers = _headers(message.headers)
+            received = datetime.fromtimestamp(received_ts, UTC)
             origin = KafkaOrigin(
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-                timestamp=datetime.fromtimestamp(received_ts, UTC),
-                key=_key(message.key),
+                message.topic, message.partition, message.offset, received, _key(message.key)
             )
             ctx = ParseContext(
                 filename=headers.get("filename"),
                 headers=headers,
-                received=datetime.fromtimestamp(received_ts, UTC),
-                max_xml_depth=pipeline.settings.max_xml_depth,
+                received=received,
+                max_xml_depth=settings.max_xml_depth,
             )
             metrics.inputs.inc()
             metrics.input_bytes.inc(len(payload))
@@ -88,9 +210,128 @@ def register_agents(app: faust.App, pipeline: Pipeline) -> None:
                 for story in processed.stories:
                     metrics.items.labels(format=story.provenance.format or "unknown").inc()
             except Exception as exc:  # last resort: never crash, never stall
-                log.exception("pipeline failed on %s[%s]@%s", message.topic, message.partition, message.offset)
+                log.exception(
+                    "pipeline failed on %s[%s]@%s", message.topic, message.partition, message.offset
+                )
                 reject = Reject(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
-                dlq = rejected_event(reject, payload, origin=origin, headers=headers, received=ctx.received)
+                dlq = rejected_event(reject, payload, origin=origin, headers=headers, received=received)
                 outputs = [Output("dlq", origin.key, dlq)]
             for output in outputs:
-                await publish(output, received_ts)
+                if output.output == "stories" and output.story is not None:
+                    # Undecided: the ids stage decides new/update/…/duplicate.
+                    story = output.story
+                    await ids_topic.send(
+                        key=story.storyid.encode(),
+                        value=orjson.dumps({"op": "story", "story": story_to_dict(story)}),
+                        partition=partition_for(story.storyid, partitions),
+                    )
+                else:
+                    await publish(output, received_ts)
+
+    # ------------------------------------------------------------------ ids
+    async def scatter_to_bands(op: str, story: Story, fp: Any, t: float, cluster: str) -> list[int]:
+        reply_to = partition_for(story.storyid, partitions)
+        messages = scatter(op, story.storyid, fp, t, cluster, partitions, reply_to)
+        for part, value in messages.items():
+            await bands_topic.send(key=story.storyid.encode(), value=value, partition=part)
+        return sorted(messages)
+
+    async def on_story(story: Story) -> None:
+        fp = fingerprint(story, config.fingerprint)
+        t = event_time(story)
+        id_sweeper.observe(partition_for(story.storyid, partitions), t)
+        by_id = check_id(ids_table, story, fp, t)
+        if by_id is not None:
+            register_id(ids_table, story, fp, t, by_id)
+            if by_id.event in ("update", "correction"):
+                # The new text is indexed too, so later copies of it are recognised.
+                await scatter_to_bands(
+                    "register", story, fp, t, by_id.cluster or provisional_cluster(story.storyid)
+                )
+            await publish_decision(story, by_id)
+            return
+        parked = pending_table.get(story.storyid)
+        if parked is not None:
+            partition, offset, exact = pending_origin(parked)
+            if (partition, offset) == (story.provenance.partition, story.provenance.offset):
+                # The same input again (a replay after a crash): ask again, replies are idempotent.
+                await scatter_to_bands("lookup", story, fp, t, provisional_cluster(story.storyid))
+                return
+            # The same story id while its first copy is still being decided: a re-delivery.
+            prev_near = story_from_dict(orjson.loads(parked)["story"])
+            similarity = (
+                1.0
+                if exact == fp.exact
+                else compact_similarity(fingerprint(prev_near, config.fingerprint).near, fp.near, fp.bits)
+            )
+            decision = Decision(
+                "duplicate",
+                story.storyid,
+                fp.exact,
+                None,
+                story.storyid,
+                "redelivery",
+                similarity,
+                "redelivery",
+            )
+            await publish_decision(story, decision)
+            return
+        expected = await scatter_to_bands("lookup", story, fp, t, provisional_cluster(story.storyid))
+        pending_table[story.storyid] = start_pending(story, fp, t, expected)
+
+    async def on_reply(msg: dict[str, Any]) -> None:
+        storyid = msg["storyid"]
+        parked = pending_table.get(storyid)
+        if parked is None:
+            return  # a replayed reply for a story already decided
+        parked, complete = add_reply(parked, msg)
+        if not complete:
+            pending_table[storyid] = parked
+            return
+        done = finish(parked, config)
+        del pending_table[storyid]
+        if done.decision.is_duplicate:
+            await scatter_to_bands("retract", done.story, done.fp, done.t, done.decision.cluster or "")
+        else:
+            register_id(ids_table, done.story, done.fp, done.t, done.decision)
+        await publish_decision(done.story, done.decision)
+
+    @app.agent(ids_topic, name="wirefeed.dedup-ids", concurrency=1)
+    async def ids(stream: Any) -> None:
+        async for event in stream.events():
+            partition = event.message.partition
+            try:
+                msg = orjson.loads(event.value)
+                if msg["op"] == "story":
+                    await on_story(story_from_dict(msg["story"]))
+                elif msg["op"] == "reply":
+                    await on_reply(msg)
+                if id_sweeper.due(partition):
+                    id_sweeper.sweep(
+                        partition, [(ids_table, config.id_window_hours, config.kill_window_hours)]
+                    )
+            except Exception:
+                log.exception("dedup-ids failed on partition %s offset %s", partition, event.message.offset)
+
+    # ------------------------------------------------------------------ bands
+    @app.agent(bands_topic, name="wirefeed.dedup-bands", concurrency=1)
+    async def bands(stream: Any) -> None:
+        async for event in stream.events():
+            partition = event.message.partition
+            try:
+                reply = handle_band_message(event.value, bands_table, content_table, config)
+                if reply is not None:
+                    await ids_topic.send(
+                        key=reply.storyid.encode(), value=reply.payload, partition=reply.reply_to
+                    )
+                band_sweeper.observe(partition, float(orjson.loads(event.value)["t"]))
+                if band_sweeper.due(partition):
+                    band_sweeper.sweep(
+                        partition,
+                        [
+                            (bands_table, config.window_hours, None),
+                            (content_table, config.window_hours, None),
+                        ],
+                    )
+            except Exception:
+                log.exception("dedup-bands failed on partition %s offset %s", partition, event.message.offset)

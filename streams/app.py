@@ -23,6 +23,37 @@ class Topics:
     dlq: Any
 
 
+def internal_topic(settings: Settings, name: str) -> str:
+    """Name of one of the worker's own topics (between its agents)."""
+    return f"{settings.app_id}-{name}"
+
+
+INTERNAL_TOPICS = ("dedup-ids", "dedup-bands")
+TABLES = ("dedup-ids", "dedup-pending", "dedup-bands", "dedup-content")
+
+
+def changelog_topic(settings: Settings, table: str) -> str:
+    return f"{settings.app_id}-{table}-changelog"
+
+
+def worker_topics(
+    settings: Settings, extra: list[str] | None = None
+) -> tuple[dict[str, int], dict[str, dict[str, str]]]:
+    """Every topic the worker reads or writes, with partition counts and configs.
+
+    All are created before the worker starts (see cli.run_worker): a topic that
+    Faust creates while the consumer group forms can miss the first assignment,
+    leaving its agent or table partitions unassigned until the next rebalance.
+    """
+    names = [settings.topic_raw, settings.topic_stories, settings.topic_duplicates, settings.topic_dlq]
+    names += extra or []
+    names += [internal_topic(settings, name) for name in INTERNAL_TOPICS]
+    changelogs = [changelog_topic(settings, table) for table in TABLES]
+    partitions = dict.fromkeys(names + changelogs, settings.partitions)
+    configs = {name: {"cleanup.policy": "compact"} for name in changelogs}
+    return partitions, configs
+
+
 def broker_urls(bootstrap: str) -> list[str]:
     return [f"kafka://{server.strip()}" for server in bootstrap.split(",") if server.strip()]
 
@@ -49,6 +80,8 @@ def create_app(settings: Settings, metrics: Metrics | None = None) -> faust.App:
         # One record at a time per partition keeps at-least-once honest (faust #606).
         stream_wait_empty=False,
         broker_max_poll_records=500,
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout / 5),
         producer_linger_ms=5,
         consumer_auto_offset_reset="earliest",
     )
@@ -98,7 +131,13 @@ def _add_pages(app: faust.App, metrics: Metrics) -> None:
     @app.page("/ready")
     async def ready(web: Any, request: Any) -> Any:
         assigned = len(app.consumer.assignment()) if app.consumer else 0
-        is_ready = getattr(app, "wirefeed_ready", False) and not app.rebalancing
+        # Assigned, not rebalancing, and table recovery done (so streams are positioned).
+        is_ready = (
+            getattr(app, "wirefeed_ready", False)
+            and not app.rebalancing
+            and not getattr(app, "in_recovery", False)
+            and app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]
+        )
         body = {
             "ready": bool(is_ready),
             "rebalancing": bool(app.rebalancing),

@@ -106,7 +106,12 @@ def process(paths: tuple[str, ...], forced_format: str | None, no_dedup: bool, p
     if forced_format and resolve_forced(forced_format) is None:
         raise click.ClickException(f"unknown format {forced_format!r}")
     _check_paths(list(paths))
-    pipeline = Pipeline(settings, deduper=None if no_dedup else _offline_deduper(settings))
+    from streams.tagging import TaggingDataError
+
+    try:
+        pipeline = Pipeline(settings, deduper=None if no_dedup else _offline_deduper(settings))
+    except TaggingDataError as exc:
+        raise click.ClickException(str(exc)) from None
     option = orjson.OPT_INDENT_2 if pretty else 0
     out = sys.stdout.buffer
     sources: list[tuple[str, bytes]] = []
@@ -127,11 +132,15 @@ def process(paths: tuple[str, ...], forced_format: str | None, no_dedup: bool, p
 
 
 def _offline_deduper(settings: Settings) -> Any:
-    try:
-        from streams.dedup.offline import OfflineDeduper
-    except ModuleNotFoundError:  # dedup not built into this checkout
-        return None
-    return OfflineDeduper.from_settings(settings)
+    from streams.dedup import OfflineDeduper
+
+    return OfflineDeduper(dedup_config(settings))
+
+
+def dedup_config(settings: Settings) -> Any:
+    from streams.dedup import DedupConfig
+
+    return DedupConfig(window_hours=settings.dedup_window_hours)
 
 
 # ---------------------------------------------------------------------- config
@@ -159,30 +168,27 @@ def run_worker(settings: Settings) -> None:
     from faust.worker import Worker
 
     from streams.agents import register_agents
-    from streams.app import create_app
+    from streams.app import create_app, worker_topics
     from streams.pipeline import Pipeline
+    from streams.tagging import TaggingDataError
     from streams.topics import BrokerUnavailable, ensure_topics
 
     logging.getLogger("aiokafka").setLevel(logging.NOTSET)
+    try:
+        pipeline = Pipeline(settings)
+    except TaggingDataError as exc:
+        raise click.ClickException(str(exc)) from None
+    partitions, configs = worker_topics(settings, [rule.topic for rule in pipeline.routes])
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
         loop.run_until_complete(
-            ensure_topics(
-                settings.bootstrap,
-                {
-                    settings.topic_raw: settings.partitions,
-                    settings.topic_stories: settings.partitions,
-                    settings.topic_duplicates: settings.partitions,
-                    settings.topic_dlq: settings.partitions,
-                },
-                settings.replication,
-            )
+            ensure_topics(settings.bootstrap, partitions, settings.replication, configs=configs)
         )
     except BrokerUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     app = create_app(settings)
-    register_agents(app, Pipeline(settings))
+    register_agents(app, pipeline, dedup_config(settings))
     Worker(app, loglevel=settings.log_level, loop=loop, quiet=True).execute_from_commandline()
 
 

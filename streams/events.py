@@ -69,6 +69,11 @@ def _subjects(items: Iterable[Subject]) -> list[dict[str, Any]]:
     return [_subject(s) for s in items]
 
 
+def _entities(items: Iterable[Subject]) -> list[dict[str, Any]]:
+    """ninjs 2.2 places/people/organisations: no creator/confidence/relevance there."""
+    return [_drop_empty({"name": s.name, "uri": s.uri, "literal": s.literal, "rel": s.rel}) for s in items]
+
+
 def provenance_dict(story_prov: Any) -> dict[str, Any]:
     return _drop_empty(
         {
@@ -139,9 +144,9 @@ def story_event(
             "ednote": story.ednote,
             "copyrightholder": story.copyrightholder,
             "subjects": _subjects(story.subjects),
-            "places": _subjects(story.places),
-            "people": _subjects(story.people),
-            "organisations": _subjects(story.organisations),
+            "places": _entities(story.places),
+            "people": _entities(story.people),
+            "organisations": _entities(story.organisations),
             "altids": altids,
         }
     )

@@ -11,40 +11,22 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
+from streams.dedup import Decision
 from streams.events import KafkaOrigin, duplicate_event, rejected_event, story_event
 from streams.ingest import ParseContext, parse_input
 from streams.model import Story
 from streams.normalize import normalize
 from streams.rejects import Reason, Reject
 from streams.settings import Settings
+from streams.tagging import Tagger, default_tagger
+from streams.tagging.routing import RoutingRule, parse_rules, routes_for
 
 log = logging.getLogger(__name__)
 
 Stage = Callable[[Story], Story]
-
-
-class Decision(Protocol):
-    """What a deduplicator says about one story (see streams.dedup)."""
-
-    @property
-    def kind(self) -> str: ...  # new | update | correction | kill | duplicate
-
-    @property
-    def duplicate_of(self) -> str | None: ...
-
-    @property
-    def method(self) -> str | None: ...
-
-    @property
-    def similarity(self) -> float: ...
-
-    @property
-    def cluster(self) -> str | None: ...
-
-    @property
-    def fingerprint(self) -> str | None: ...
 
 
 class Deduper(Protocol):
@@ -55,10 +37,11 @@ class Deduper(Protocol):
 class Output:
     """One record to publish: which output, its key, its event object."""
 
-    output: str  # "stories" | "duplicates" | "dlq"
+    output: str  # "stories" | "duplicates" | "dlq" | "routed"
     key: str | None
     event: dict[str, Any]
     story: Story | None = None
+    topic: str | None = None  # for "routed": the extra topic a routing rule chose
 
 
 @dataclass(slots=True)
@@ -70,12 +53,7 @@ class Processed:
 
 
 def default_stages(settings: Settings) -> list[Stage]:
-    try:  # TEMP until tagging lands
-        from streams.tagging import Tagger, default_tagger
-    except ImportError:
-        return []
-
-    tagger = Tagger(settings.tagging_data) if settings.tagging_data else default_tagger()  # type: ignore[arg-type]
+    tagger = Tagger(Path(settings.tagging_data)) if settings.tagging_data else default_tagger()
     return [tagger.tag]
 
 
@@ -85,10 +63,12 @@ class Pipeline:
         settings: Settings | None = None,
         stages: list[Stage] | None = None,
         deduper: Deduper | None = None,
+        routes: list[RoutingRule] | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.stages = default_stages(self.settings) if stages is None else stages
         self.deduper = deduper
+        self.routes = parse_rules(self.settings.routes, "WIREFEED_ROUTES") if routes is None else routes
 
     def stories(
         self, data: bytes, ctx: ParseContext, forced_format: str | None = None
@@ -144,18 +124,33 @@ class Pipeline:
         return result
 
     def outputs_for(self, story: Story) -> Iterator[Output]:
+        """Events for one story: decided here when a deduper is given (offline), else
+        handed on undecided (the worker's dedup stages decide; see streams.agents)."""
         if story.is_reference:
             return
         if self.deduper is None:
             yield Output("stories", story.storyid, story_event(story), story)
             return
-        decision = self.deduper.decide(story)
-        story = story.replace(fingerprint=decision.fingerprint, cluster=decision.cluster)
-        if decision.kind == "duplicate":
-            assert decision.duplicate_of is not None and decision.method is not None
-            event = duplicate_event(
-                story, decision.duplicate_of, decision.method, decision.similarity, cluster=decision.cluster
-            )
-            yield Output("duplicates", story.storyid, event, story)
-        else:
-            yield Output("stories", story.storyid, story_event(story, decision.kind), story)
+        yield from decision_outputs(story, self.deduper.decide(story), self.routes)
+
+
+def decision_outputs(
+    story: Story, decision: Decision, routes: list[RoutingRule] | None = None
+) -> Iterator[Output]:
+    """The events that one dedup decision produces."""
+    story = story.replace(fingerprint=decision.fingerprint, cluster=decision.cluster)
+    if decision.is_duplicate:
+        assert decision.duplicate_of is not None and decision.method is not None
+        event = duplicate_event(
+            story,
+            decision.duplicate_of,
+            decision.method,
+            decision.similarity or 0.0,
+            cluster=decision.cluster,
+        )
+        yield Output("duplicates", story.storyid, event, story)
+        return
+    event = story_event(story, decision.event)
+    yield Output("stories", story.storyid, event, story)
+    for topic in routes_for(story, routes or []):
+        yield Output("routed", story.storyid, event, story, topic=topic)

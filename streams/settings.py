@@ -77,6 +77,13 @@ class Settings:
         default="at_least_once",
         metadata=_meta("WIREFEED_PROCESSING_GUARANTEE", "at_least_once or exactly_once."),
     )
+    session_timeout: float = field(
+        default=30.0,
+        metadata=_meta(
+            "WIREFEED_SESSION_TIMEOUT",
+            "Seconds before a silent worker's partitions move to another (a killed worker's, too).",
+        ),
+    )
     dedup_window_hours: float = field(
         default=72.0, metadata=_meta("WIREFEED_DEDUP_WINDOW_HOURS", "Near-duplicate window, event time.")
     )

@@ -21,7 +21,11 @@ class BrokerUnavailable(RuntimeError):
 
 
 async def ensure_topics(
-    bootstrap: str, topics: dict[str, int], replication: int = 1, timeout: float = 30.0
+    bootstrap: str,
+    topics: dict[str, int],
+    replication: int = 1,
+    timeout: float = 30.0,
+    configs: dict[str, dict[str, str]] | None = None,
 ) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
     try:
@@ -31,7 +35,12 @@ async def ensure_topics(
     try:
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(name, num_partitions=parts, replication_factor=replication)
+            NewTopic(
+                name,
+                num_partitions=parts,
+                replication_factor=replication,
+                topic_configs=(configs or {}).get(name, {}),
+            )
             for name, parts in topics.items()
             if name not in existing
         ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
@@ -158,10 +159,17 @@ def parse_datetime(text: str | None, zone: tzinfo = UTC) -> datetime | None:
             parsed = dateparser.isoparse(raw)
         except (ValueError, OverflowError):
             try:
-                parsed = dateparser.parse(raw)
+                with warnings.catch_warnings():
+                    # An unknown zone word ("T", "XYZ") leaves the time naive, read in
+                    # `zone` below; dateutil would also warn, which must not escape.
+                    warnings.simplefilter("ignore", dateparser.UnknownTimezoneWarning)
+                    parsed = dateparser.parse(raw)
             except (ValueError, OverflowError):
                 return None
-    return to_utc(parsed, zone)
+    try:
+        return to_utc(parsed, zone)
+    except (ValueError, OverflowError):
+        return None  # year 1 or 9999 pushed out of datetime's range by the offset
 
 
 def iso(value: datetime | None) -> str | None:

@@ -78,7 +78,11 @@ def resolve_forced(value: str | None) -> str | None:
 
 
 def head_of(data: bytes, size: int = 4096) -> bytes:
-    body, _ = strip_bom(data[: size + 4])
+    """The first bytes without BOM and leading whitespace; UTF-16 input re-read as UTF-8
+    so that the sniffers (which look for ASCII markers) see it too."""
+    body, charset = strip_bom(data[: 2 * size + 4])
+    if charset and charset.startswith("utf-16"):
+        body = body.decode(charset, errors="replace").encode("utf-8")
     return body.lstrip()[:size]
 
 

@@ -1,6 +1,6 @@
 """Text hygiene shared by every parser: decoding, entities, control characters, NFC.
 
-Charset strategy, in order (see docs/formats-text.md):
+Charset strategy, in order (see docs/formats.md):
 
 1. A BOM decides (UTF-8, UTF-16).
 2. Strict UTF-8: most feeds are UTF-8 even when they declare Latin-1, and a
@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import html
 import re
+import string
 import unicodedata
 
 import charset_normalizer
@@ -64,6 +65,15 @@ _LATIN1_ALIASES = {
 # Bytes where ISO-8859-15 differs from Latin-1/cp1252.
 _8859_15_BYTES = frozenset(b"\xa4\xa6\xa8\xb4\xb8\xbc\xbd\xbe")
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_8859_15_BYTES_RE = re.compile(b"[" + re.escape(bytes(sorted(_8859_15_BYTES))) + b"]")
+# Every byte except the C1 range cp1252 maps to a character: deleting them leaves those.
+_NOT_CP1252_C1 = bytes(b for b in range(256) if not (0x80 <= b <= 0x9F and b not in _CP1252_UNDEFINED))
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+_ASCII_LETTERS = string.ascii_letters.encode("ascii")
+# C0 bytes that are not text. Wire framing (SOH, STX, ETX, EOT, SYN, BEL, FF, US,
+# RS, DC1-4) and TAB/LF/CR are legitimate; DEL (0x7f) is not C0 and is allowed too.
+_TEXT_CONTROLS = b"\t\n\r\x01\x02\x03\x04\x07\x0c\x11\x12\x13\x14\x16\x1e\x1f"
+_BINARY_CONTROLS = bytes(b for b in range(0x20) if b not in _TEXT_CONTROLS)
 
 
 def strip_bom(data: bytes) -> tuple[bytes, str | None]:
@@ -75,13 +85,12 @@ def strip_bom(data: bytes) -> tuple[bytes, str | None]:
 
 def _western_charset(data: bytes) -> str:
     """cp1252 or iso-8859-15 for bytes that are not UTF-8."""
-    high = [b for b in data if b >= 0x80]
-    if any(0x80 <= b <= 0x9F and b not in _CP1252_UNDEFINED for b in high):
+    if data.translate(None, _NOT_CP1252_C1):  # a byte 0x80-0x9F that cp1252 defines
         return "cp1252"
     votes = 0
-    for i, byte in enumerate(data):
-        if byte not in _8859_15_BYTES:
-            continue
+    for found in _8859_15_BYTES_RE.finditer(data):
+        i = found.start()
+        byte = data[i]
         before = chr(data[i - 1]) if i else " "
         after = chr(data[i + 1]) if i + 1 < len(data) else " "
         if byte == 0xA4:
@@ -99,12 +108,13 @@ def _looks_western(text: str) -> bool:
     Cyrillic or Greek read as cp1252 also gives letters (Ïðåçèäåíò), but
     almost only accented ones.
     """
-    high = [c for c in text if ord(c) >= 0x80]
+    high = _NON_ASCII_RE.findall(text)
     if not high:
         return True
     good = sum(1 for c in high if c.isalpha() or c in "«»‘’‚“”„–—…•€£°§·×÷¿¡ºª½¼¾\u00a0")
-    letters = sum(1 for c in text if c.isalpha())
     high_letters = sum(1 for c in high if c.isalpha())
+    ascii_part = text.encode("ascii", "ignore")
+    letters = len(ascii_part) - len(ascii_part.translate(None, _ASCII_LETTERS)) + high_letters
     return good / len(high) >= 0.9 and high_letters <= 0.3 * letters
 
 
@@ -175,10 +185,19 @@ def clean(text: str) -> str:
     Typographic quotes, « » and the (narrow) no-break spaces of French
     typography are kept: they are content, not noise.
     """
-    text = _WS_CONTROL_RE.sub(" ", text)
-    text = _CONTROL_RE.sub("", text)
-    text = unicodedata.normalize("NFC", text)
-    text = _SPACE_RUN_RE.sub(" ", text)
+    # Each pass is skipped when it cannot change anything: the control
+    # characters removed here are all non-printable (Cc, Cf, Cn), ASCII is
+    # always NFC, and a space run needs two spaces or a NBSP. Same result as
+    # running every pass, at a fraction of the cost on clean text.
+    if not text.isprintable():
+        text = _WS_CONTROL_RE.sub(" ", text)
+        text = _CONTROL_RE.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        if "\xa0" in text:
+            text = _SPACE_RUN_RE.sub(" ", text)
+    if "  " in text:
+        text = _SPACE_RUN_RE.sub(" ", text)
     return text.strip()
 
 
@@ -213,7 +232,6 @@ def looks_binary(data: bytes) -> bool:
         return False  # NUL bytes are half of UTF-16 text
     if b"\x00" in head:
         return True
-    # Wire framing (SOH, STX, ETX, EOT, SYN, BEL, FF, US, DC1-4, DEL) is legitimate.
-    allowed = set(b"\t\n\r\x01\x02\x03\x04\x07\x0c\x11\x12\x13\x14\x16\x1e\x1f\x7f")
-    bad = sum(1 for b in head if b < 0x20 and b not in allowed)
+    # Counted in C: the bytes left out by deleting the non-text controls.
+    bad = len(head) - len(head.translate(None, _BINARY_CONTROLS))
     return bad / len(head) > 0.05

@@ -64,11 +64,14 @@ AGENCIES: dict[str, str] = {
 _AGENCY_ALT = "|".join(sorted((re.escape(a) for a in AGENCIES), key=len, reverse=True))
 
 
+_AGENCY_WORD_RE = re.compile(rf"\b({_AGENCY_ALT})\b", re.IGNORECASE)
+
+
 def canonical_agency(raw: str | None) -> str | None:
     """`ats afp` → ATS (the first agency named is the one that sent it)."""
     if not raw:
         return None
-    match = re.search(rf"\b({_AGENCY_ALT})\b", raw, re.IGNORECASE)
+    match = _AGENCY_WORD_RE.search(raw)
     return AGENCIES[match.group(1).lower()] if match else None
 
 
@@ -505,7 +508,8 @@ def build_story(
     versioncreated = None
     if trailer_text:
         versioncreated = parse_trailer(trailer_text, received=received, zone=zone)
-        prov.original_times["trailer"] = trailer_text
+        # As written, but an output string: framing and TABs between its fields go.
+        prov.original_times["trailer"] = clean(trailer_text)
     embargo_phrase = body.embargo_phrase or next(
         (phrase for note in (ednotes or []) if (phrase := find_embargo(note))), None
     )

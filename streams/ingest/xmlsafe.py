@@ -19,7 +19,11 @@ so that the four formats map the same quirk to the same Story value.
 from __future__ import annotations
 
 import html
+import itertools
 import re
+import string
+import threading
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -50,8 +54,22 @@ _ILLEGAL_CHARREF_RE = re.compile(
 )
 _NAMED_ENTITY_RE = re.compile(r"&([A-Za-z][A-Za-z0-9]{1,31});")
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
-# Comments, CDATA and PIs first so their content never counts as tags.
-_TAG_SCAN_RE = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(/?)[A-Za-z_][^<>]*?(/?)>", re.DOTALL)
+# Comments, CDATA and PIs first so their content never counts as tags; an unclosed one
+# runs to the end of the input (else every "<!--" of "<!--<!--<!--…" would rescan the
+# rest: quadratic, hours for 2 MB; libxml2 reports the syntax error). A tag runs to
+# the first ">" and is self-closing when "/" precedes it (no backtracking: a "/" inside
+# the tag is only consumed when no ">" follows it).
+# findall() gives ("", "", "") for comments/CDATA/PIs, (closing, first name char,
+# selfclosing) for tags.
+_TAG_SCAN_RE = re.compile(
+    r"<(?:!--.*?(?:-->|\Z)|!\[CDATA\[.*?(?:\]\]>|\Z)|\?.*?(?:\?>|\Z)|(/?)([A-Za-z_])(?:[^<>/]*/(?!>))*[^<>/]*(/?)>)",
+    re.DOTALL,
+)
+# Depth change per scanned token: opening +1, closing -1 (also `</a/>`), self-closing
+# and comments/CDATA/PIs 0. Keyed by every possible findall() tuple.
+_DEPTH_STEP: dict[tuple[str, str, str], int] = {("", "", ""): 0}
+for _first in string.ascii_letters + "_":
+    _DEPTH_STEP |= {("", _first, ""): 1, ("/", _first, ""): -1, ("", _first, "/"): 0, ("/", _first, "/"): -1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,17 +96,10 @@ def _named_to_numeric(match: re.Match[str]) -> str:
 
 
 def check_depth(text: str, max_depth: int) -> None:
-    depth = 0
-    for match in _TAG_SCAN_RE.finditer(text):
-        closing, selfclosing = match.group(1), match.group(2)
-        if closing is None:
-            continue  # comment, CDATA, PI
-        if closing:
-            depth -= 1
-        elif not selfclosing:
-            depth += 1
-            if depth > max_depth:
-                raise RejectError(Reason.XML_LIMITS, f"nesting deeper than {max_depth} elements")
+    # Running depth after each token; the scan and the sum run in C.
+    steps = map(_DEPTH_STEP.__getitem__, _TAG_SCAN_RE.findall(text))
+    if max(itertools.accumulate(steps, initial=0)) > max_depth:
+        raise RejectError(Reason.XML_LIMITS, f"nesting deeper than {max_depth} elements")
 
 
 def prepare(data: bytes, *, max_depth: int = 64, max_bytes: int = MAX_XML_BYTES) -> tuple[bytes, str]:
@@ -107,19 +118,31 @@ def prepare(data: bytes, *, max_depth: int = 64, max_bytes: int = MAX_XML_BYTES)
     return text.encode("utf-8"), charset
 
 
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """One hardened parser per thread: building one costs more than parsing a wire."""
+    parser: etree.XMLParser | None = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+            recover=False,
+            encoding="utf-8",
+        )
+        _PARSERS.parser = parser
+    return parser
+
+
 def parse_xml(data: bytes, *, max_depth: int = 64, max_bytes: int = MAX_XML_BYTES) -> XmlDoc:
     clean_bytes, charset = prepare(data, max_depth=max_depth, max_bytes=max_bytes)
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-        recover=False,
-        encoding="utf-8",
-    )
+    parser = _parser()
     try:
         root = etree.fromstring(clean_bytes, parser)
     except etree.XMLSyntaxError as exc:
@@ -142,7 +165,10 @@ def lname(el: Any) -> str:
 def kids(el: Element | None, name: str | None = None) -> list[Element]:
     if el is None:
         return []
-    return [c for c in el if isinstance(c.tag, str) and (name is None or lname(c) == name)]
+    if name is None:
+        return [c for c in el if isinstance(c.tag, str)]
+    # "{*}name": the local name in any namespace or none, matched by lxml in C.
+    return list(el.iterchildren("{*}" + name))
 
 
 def find(el: Element | None, *path: str) -> Element | None:
@@ -151,7 +177,8 @@ def find(el: Element | None, *path: str) -> Element | None:
     for name in path:
         if node is None:
             return None
-        node = next((c for c in node if lname(c) == name), None)
+        # "{*}name": the local name in any namespace or none, matched by lxml in C.
+        node = next(node.iterchildren("{*}" + name), None)
     return node
 
 
@@ -167,8 +194,8 @@ def find_all(el: Element | None, *path: str) -> list[Element]:
 def descendants(el: Element | None, name: str) -> Iterator[Element]:
     if el is None:
         return
-    for node in el.iter():
-        if node is not el and lname(node) == name:
+    for node in el.iter("{*}" + name):
+        if node is not el:
             yield node
 
 
@@ -202,6 +229,8 @@ _WS_RE = re.compile(r"\s+")
 
 
 def _ws(text: str) -> str:
+    if text.isascii() and text.isprintable() and "  " not in text:
+        return text  # no whitespace but single spaces: nothing to collapse
     return _WS_RE.sub(" ", text)
 
 
@@ -281,11 +310,14 @@ def _safe_href(value: str | None) -> str | None:
     return value if re.match(r"https?://", value, re.IGNORECASE) else None
 
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The characters text.clean removes (controls, stray BOMs, zero-width spaces, non-characters).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u200b\ufffe\uffff]")
 
 
 def _esc(text: str) -> str:
     # Inline runs keep their boundary spaces ("une phase <em>critique</em> »"); blocks strip.
+    if not text:
+        return ""
     return html.escape(_ws(_CONTROL_RE.sub("", unescape(text))), quote=False)
 
 
@@ -427,9 +459,13 @@ def render_body(elements: Iterable[Element | None]) -> Body:
     for el in elements:
         if el is not None:
             renderer.block(el)
+    markup = "".join(renderer.blocks)
+    if not markup.isascii():
+        # Text runs are escaped one by one; NFC once over the whole, like the paragraphs.
+        markup = unicodedata.normalize("NFC", markup)
     return Body(
         paragraphs=renderer.paragraphs,
-        html="".join(renderer.blocks) or None,
+        html=markup or None,
         ednotes=renderer.ednotes,
         captions=renderer.captions,
     )
@@ -487,6 +523,10 @@ AGENCY_NAMES: dict[str, str] = {
 }
 
 
+_COPYRIGHT_PREFIX_RE = re.compile(r"^(?:copyright|©|\(c\))\s*(?:\d{4}\s*)?")
+_TOKEN_SEP_RE = re.compile(r"[\s/,;:]+")
+
+
 def agency_name(value: str | None) -> str | None:
     """A provider id / qcode / domain / copyright line → the agency's usual short name."""
     if not value:
@@ -495,10 +535,10 @@ def agency_name(value: str | None) -> str | None:
     key = raw.lower()
     for prefix in ("nprov:", "prov:", "provider:", "www."):
         key = key.removeprefix(prefix)
-    key = re.sub(r"^(?:copyright|©|\(c\))\s*(?:\d{4}\s*)?", "", key).strip(" .")
+    key = _COPYRIGHT_PREFIX_RE.sub("", key).strip(" .")
     if key in AGENCY_NAMES:
         return AGENCY_NAMES[key]
-    for token in re.split(r"[\s/,;:]+", key):
+    for token in _TOKEN_SEP_RE.split(key):
         if token in AGENCY_NAMES:
             return AGENCY_NAMES[token]
     return raw or None
@@ -591,14 +631,19 @@ _DATELINE_PREFIX_RE = re.compile(
 _DATE_HINT_RE = re.compile(r"\d")
 
 
+_TRAILING_DASH_RE = re.compile(r"\s*[-–—_:.]+\s*$")
+_TRAILING_PAREN_RE = re.compile(r"\s*\((?:[^)]*)\)[\s.:\-–—_]*$")
+_TRAILING_AGENCY_RE = re.compile(r"\s+(?:" + AGENCY_WORDS + r")\s*$")
+
+
 def parse_dateline(raw: str | None) -> Dateline | None:
     """`PARIS, 10 juil 2024 (AFP) -`, `Berlin (dpa) -`, `SAITAMA, Japan, Dec. 9 Kyodo -` → Dateline."""
     text = clean_or_none(raw)
     if not text:
         return None
-    body = re.sub(r"\s*[-–—_:.]+\s*$", "", text)
-    body = re.sub(r"\s*\((?:[^)]*)\)[\s.:\-–—_]*$", "", body)
-    body = re.sub(r"\s+(?:" + AGENCY_WORDS + r")\s*$", "", body)
+    body = _TRAILING_DASH_RE.sub("", text)
+    body = _TRAILING_PAREN_RE.sub("", body)
+    body = _TRAILING_AGENCY_RE.sub("", body)
     parts = [p.strip() for p in body.split(",") if p.strip()]
     if not parts:
         return Dateline(text)
@@ -793,14 +838,19 @@ def pubstatus_from(value: str | None) -> PubStatus | None:
     return None
 
 
+_BYLINE_PREFIX_RE = re.compile(r"^(?:by|von|par|por|de)\s+", re.IGNORECASE)
+_BYLINE_EQUALS_RE = re.compile(r"\s*[=]+\s*$")
+_BYLINE_AGENCY_RE = re.compile(r",\s*(?:" + AGENCY_WORDS + r")\s*$")
+
+
 def strip_byline(value: str | None) -> str | None:
     """`By Jane Doe =`, `Von Hans Muster, dpa`, `Par …`, `Por …` → the names."""
     text = clean_or_none(value)
     if not text:
         return None
-    text = re.sub(r"^(?:by|von|par|por|de)\s+", "", text, flags=re.IGNORECASE)
-    text = re.sub(r"\s*[=]+\s*$", "", text)
-    text = re.sub(r",\s*(?:" + AGENCY_WORDS + r")\s*$", "", text)
+    text = _BYLINE_PREFIX_RE.sub("", text)
+    text = _BYLINE_EQUALS_RE.sub("", text)
+    text = _BYLINE_AGENCY_RE.sub("", text)
     return text or None
 
 

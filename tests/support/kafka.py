@@ -28,6 +28,7 @@ def make_settings(bootstrap: str, unique: str, tmp_path: Path, **overrides: Any)
         "store": "memory://",
         "data_dir": str(tmp_path / "worker"),
         "log_level": "info",
+        "session_timeout": 10.0,
     }
     values.update(overrides)
     return Settings(**values)

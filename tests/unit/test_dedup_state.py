@@ -1,0 +1,153 @@
+"""State values: compact encoding, and expiry by event time on restored entries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from streams.dedup import DedupConfig, DedupIndex, DedupStores
+from streams.dedup.state import (
+    BandEntry,
+    ContentEntry,
+    IdEntry,
+    decode_band,
+    encode_band,
+    expire,
+)
+from tests.unit.test_dedup_index import BODY, T, mk
+
+
+class Table(MutableMapping[str, bytes]):
+    """A store that is not a dict (like a Faust table): only the MutableMapping protocol."""
+
+    def __init__(self, data: dict[str, bytes] | None = None) -> None:
+        self._d = dict(data or {})
+
+    def __getitem__(self, k: str) -> bytes:
+        return self._d[k]
+
+    def __setitem__(self, k: str, v: bytes) -> None:
+        self._d[k] = v
+
+    def __delitem__(self, k: str) -> None:
+        del self._d[k]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+
+@given(
+    rank=st.integers(-(2**63), 2**63 - 1),
+    time=st.floats(0, 4e9),
+    killed=st.booleans(),
+    exact=st.binary(min_size=16, max_size=16),
+    near=st.binary(max_size=128),
+    cluster=st.text(max_size=40),
+)
+def test_id_entry_roundtrip(
+    rank: int, time: float, killed: bool, exact: bytes, near: bytes, cluster: str
+) -> None:
+    e = IdEntry(rank, time, killed, exact.hex(), near, cluster)
+    assert IdEntry.decode(e.encode()) == e
+
+
+_ID = st.text(
+    alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\t\n"), min_size=1, max_size=40
+)
+
+
+@given(
+    sig_len=st.integers(0, 64),
+    rows=st.lists(st.tuples(st.floats(0, 4e9), st.binary(min_size=64, max_size=64), _ID, _ID), max_size=30),
+)
+def test_band_roundtrip(sig_len: int, rows: list[tuple[float, bytes, str, str]]) -> None:
+    entries = [BandEntry(t, sig[:sig_len], sid, cl) for t, sig, sid, cl in rows]
+    assert decode_band(encode_band(entries)) == entries
+
+
+def test_content_roundtrip() -> None:
+    assert ContentEntry.decode(ContentEntry(1.5, "afp-123").encode()) == ContentEntry(1.5, "afp-123")
+
+
+def test_expire_restored_entries_by_event_time() -> None:
+    """Entries written by another process (restored from a changelog) expire by their own time."""
+    writer = DedupIndex(DedupStores({}, {}, {}), DedupConfig())
+    writer.decide(mk())
+    writer.decide(
+        mk(
+            item_id="LATER",
+            paragraphs=[*BODY[:2], "Another text entirely about other things."],
+            when=T + timedelta(hours=60),
+        )
+    )
+    # "Restore" into fresh, non-dict stores, as a new worker would.
+    stores = DedupStores(Table(writer.stores.ids), Table(writer.stores.content), Table(writer.stores.bands))
+    reader = DedupIndex(stores, DedupConfig())
+    before = {k: len(getattr(stores, k)) for k in ("ids", "content", "bands")}
+    removed = reader.expire(T + timedelta(hours=73))
+    assert removed > 0
+    assert len(stores.ids) == before["ids"] - 1
+    assert mk().storyid not in stores.ids
+    assert mk(item_id="LATER").storyid in stores.ids
+    times = [e.time for raw in stores.bands.values() for e in decode_band(raw)]
+    assert times and min(times) >= (T + timedelta(hours=1)).timestamp()
+    # The expired story is forgotten: delivered again it is new.
+    assert reader.decide(mk(when=T + timedelta(hours=73))).event == "new"
+
+
+def test_kill_tombstones_outlive_the_window() -> None:
+    idx = DedupIndex(DedupStores({}, {}, {}), DedupConfig(window_hours=72, kill_window_hours=168))
+    idx.decide(mk())
+    idx.decide(
+        mk(
+            version=2,
+            pubstatus=__import__("streams.model").model.PubStatus.CANCELED,
+            when=T + timedelta(hours=1),
+        )
+    )
+    idx.expire(T + timedelta(hours=100))
+    assert mk().storyid in idx.stores.ids
+    assert idx.decide(mk(version=1)).reason == "killed"
+    idx.expire(T + timedelta(hours=200))
+    assert mk().storyid not in idx.stores.ids
+
+
+def test_expire_with_plain_cutoff_and_empty_store() -> None:
+    store: dict[str, bytes] = {}
+    assert expire(store, datetime.now(UTC).timestamp()) == 0
+    store["x"] = ContentEntry(10.0, "a").encode()
+    store["y"] = ContentEntry(30.0, "b").encode()
+    assert expire(store, 20.0) == 1 and list(store) == ["y"]
+
+
+def test_state_is_compact() -> None:
+    idx = DedupIndex(DedupStores({}, {}, {}), DedupConfig())
+    idx.decide(mk())
+    total = sum(
+        len(k) + len(v) for s in (idx.stores.ids, idx.stores.content, idx.stores.bands) for k, v in s.items()
+    )
+    # ~4.7 KB with the defaults (32 band entries carrying a 64-byte signature each): docs/dedup.md.
+    assert total < 6000
+
+
+def test_hot_band_key_keeps_only_the_newest_entries() -> None:
+    from streams.dedup.fingerprint import fingerprint
+    from streams.dedup.index import register_bands
+
+    bands: dict[str, bytes] = {}
+    fp = fingerprint(mk())
+    for i in range(30):
+        register_bands(bands, f"s-{i}", fp, float(1000 + i), "c1", max_entries=5)
+    for raw in bands.values():
+        entries = decode_band(raw)
+        assert [e.storyid for e in entries] == [f"s-{i}" for i in range(25, 30)]
+    # Re-registering a story (an update) replaces its entry instead of adding one.
+    register_bands(bands, "s-29", fp, 2000.0, "c1", max_entries=5)
+    assert [e.storyid for e in decode_band(next(iter(bands.values())))][-1] == "s-29"
+    assert len(decode_band(next(iter(bands.values())))) == 5
