@@ -25,18 +25,8 @@ import faust
 import orjson
 
 from streams.app import internal_topic
-from streams.dedup import DedupConfig, check_id, event_time, register_id
-from streams.dedup.distributed import (
-    add_reply,
-    finish,
-    handle_band_message,
-    partition_for,
-    pending_origin,
-    provisional_cluster,
-    scatter,
-    start_pending,
-)
-from streams.dedup.fingerprint import compact_similarity, fingerprint
+from streams.dedup import DedupConfig, event_time
+from streams.dedup.distributed import Step, handle_band_message, on_reply, on_story, partition_for
 from streams.dedup.index import Decision
 from streams.dedup.state import expire
 from streams.events import KafkaOrigin, encode, rejected_event
@@ -229,72 +219,11 @@ def register_agents(app: faust.App, pipeline: Pipeline, config: DedupConfig | No
                     await publish(output, received_ts)
 
     # ------------------------------------------------------------------ ids
-    async def scatter_to_bands(op: str, story: Story, fp: Any, t: float, cluster: str) -> list[int]:
-        reply_to = partition_for(story.storyid, partitions)
-        messages = scatter(op, story.storyid, fp, t, cluster, partitions, reply_to)
-        for part, value in messages.items():
-            await bands_topic.send(key=story.storyid.encode(), value=value, partition=part)
-        return sorted(messages)
-
-    async def on_story(story: Story) -> None:
-        fp = fingerprint(story, config.fingerprint)
-        t = event_time(story)
-        id_sweeper.observe(partition_for(story.storyid, partitions), t)
-        by_id = check_id(ids_table, story, fp, t)
-        if by_id is not None:
-            register_id(ids_table, story, fp, t, by_id)
-            if by_id.event in ("update", "correction"):
-                # The new text is indexed too, so later copies of it are recognised.
-                await scatter_to_bands(
-                    "register", story, fp, t, by_id.cluster or provisional_cluster(story.storyid)
-                )
-            await publish_decision(story, by_id)
-            return
-        parked = pending_table.get(story.storyid)
-        if parked is not None:
-            partition, offset, exact = pending_origin(parked)
-            if (partition, offset) == (story.provenance.partition, story.provenance.offset):
-                # The same input again (a replay after a crash): ask again, replies are idempotent.
-                await scatter_to_bands("lookup", story, fp, t, provisional_cluster(story.storyid))
-                return
-            # The same story id while its first copy is still being decided: a re-delivery.
-            prev_near = story_from_dict(orjson.loads(parked)["story"])
-            similarity = (
-                1.0
-                if exact == fp.exact
-                else compact_similarity(fingerprint(prev_near, config.fingerprint).near, fp.near, fp.bits)
-            )
-            decision = Decision(
-                "duplicate",
-                story.storyid,
-                fp.exact,
-                None,
-                story.storyid,
-                "redelivery",
-                similarity,
-                "redelivery",
-            )
+    async def carry_out(step: Step) -> None:
+        for part, value in step.to_bands.items():
+            await bands_topic.send(value=value, partition=part)
+        for story, decision in step.decided:
             await publish_decision(story, decision)
-            return
-        expected = await scatter_to_bands("lookup", story, fp, t, provisional_cluster(story.storyid))
-        pending_table[story.storyid] = start_pending(story, fp, t, expected)
-
-    async def on_reply(msg: dict[str, Any]) -> None:
-        storyid = msg["storyid"]
-        parked = pending_table.get(storyid)
-        if parked is None:
-            return  # a replayed reply for a story already decided
-        parked, complete = add_reply(parked, msg)
-        if not complete:
-            pending_table[storyid] = parked
-            return
-        done = finish(parked, config)
-        del pending_table[storyid]
-        if done.decision.is_duplicate:
-            await scatter_to_bands("retract", done.story, done.fp, done.t, done.decision.cluster or "")
-        else:
-            register_id(ids_table, done.story, done.fp, done.t, done.decision)
-        await publish_decision(done.story, done.decision)
 
     @app.agent(ids_topic, name="wirefeed.dedup-ids", concurrency=1)
     async def ids(stream: Any) -> None:
@@ -303,9 +232,11 @@ def register_agents(app: faust.App, pipeline: Pipeline, config: DedupConfig | No
             try:
                 msg = orjson.loads(event.value)
                 if msg["op"] == "story":
-                    await on_story(story_from_dict(msg["story"]))
+                    story = story_from_dict(msg["story"])
+                    id_sweeper.observe(partition, event_time(story))
+                    await carry_out(on_story(ids_table, pending_table, story, config, partitions))
                 elif msg["op"] == "reply":
-                    await on_reply(msg)
+                    await carry_out(on_reply(ids_table, pending_table, msg, config, partitions))
                 if id_sweeper.due(partition):
                     id_sweeper.sweep(
                         partition, [(ids_table, config.id_window_hours, config.kill_window_hours)]

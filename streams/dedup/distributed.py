@@ -33,17 +33,20 @@ from typing import Any
 
 import orjson
 
-from streams.dedup.fingerprint import Fingerprint
+from streams.dedup.fingerprint import Fingerprint, compact_similarity, fingerprint
 from streams.dedup.index import (
     Candidate,
     Decision,
     DedupConfig,
     candidates_from_band,
     check_content,
+    check_id,
+    event_time,
     new_cluster_id,
     reconcile,
     register_bands,
     register_content,
+    register_id,
 )
 from streams.dedup.state import ContentEntry, Store, decode_band, encode_band
 from streams.model import Story, story_from_dict, story_to_dict
@@ -235,3 +238,87 @@ def finish(pending: bytes, config: DedupConfig) -> Finished:
 
 def provisional_cluster(storyid: str) -> str:
     return new_cluster_id(storyid)
+
+
+# ------------------------------------------------------------------ the id stage, as pure steps
+
+
+@dataclass(slots=True)
+class Step:
+    """What one record on the id stage leads to: decisions to publish, messages to the bands stage."""
+
+    decided: list[tuple[Story, Decision]]
+    to_bands: dict[int, bytes]
+
+
+def on_story(ids: Store, pending: Store, story: Story, config: DedupConfig, partitions: int) -> Step:
+    fp = fingerprint(story, config.fingerprint)
+    t = event_time(story)
+    reply_to = partition_for(story.storyid, partitions)
+    by_id = check_id(ids, story, fp, t)
+    if by_id is not None:
+        register_id(ids, story, fp, t, by_id)
+        sends: dict[int, bytes] = {}
+        if by_id.event in ("update", "correction"):
+            # The new text is indexed too, so later copies of it are recognised.
+            cluster = by_id.cluster or provisional_cluster(story.storyid)
+            sends = scatter("register", story.storyid, fp, t, cluster, partitions, reply_to)
+        return Step([(story, by_id)], sends)
+    parked = pending.get(story.storyid)
+    if parked is not None:
+        partition, offset, exact = pending_origin(parked)
+        if (partition, offset) == (story.provenance.partition, story.provenance.offset):
+            # The same input again (a replay after a crash): ask again; replies are idempotent.
+            return Step(
+                [],
+                scatter(
+                    "lookup", story.storyid, fp, t, provisional_cluster(story.storyid), partitions, reply_to
+                ),
+            )
+        # The same story id while its first copy is still being decided: a re-delivery.
+        first = fingerprint_from_dict(orjson.loads(parked)["fp"])
+        similarity = (
+            1.0 if exact == fp.exact else min(0.999, compact_similarity(first.near, fp.near, fp.bits))
+        )
+        decision = Decision(
+            "duplicate",
+            story.storyid,
+            fp.exact,
+            None,
+            story.storyid,
+            "redelivery",
+            round(similarity, 3),
+            "redelivery",
+        )
+        return Step([(story, decision)], {})
+    sends = scatter("lookup", story.storyid, fp, t, provisional_cluster(story.storyid), partitions, reply_to)
+    pending[story.storyid] = start_pending(story, fp, t, sorted(sends))
+    return Step([], sends)
+
+
+def on_reply(ids: Store, pending: Store, reply: dict[str, Any], config: DedupConfig, partitions: int) -> Step:
+    storyid = reply["storyid"]
+    parked = pending.get(storyid)
+    if parked is None:
+        return Step([], {})  # a replayed reply for a story already decided
+    parked, complete = add_reply(parked, reply)
+    if not complete:
+        pending[storyid] = parked
+        return Step([], {})
+    done = finish(parked, config)
+    del pending[storyid]
+    sends: dict[int, bytes] = {}
+    if done.decision.is_duplicate:
+        # Duplicates are not indexed (as offline): forget what the lookups registered.
+        reply_to = partition_for(storyid, partitions)
+        sends = scatter(
+            "retract", storyid, done.fp, done.t, done.decision.cluster or "", partitions, reply_to
+        )
+    else:
+        register_id(ids, done.story, done.fp, done.t, done.decision)
+        cluster = done.decision.cluster or provisional_cluster(storyid)
+        if cluster != provisional_cluster(storyid):
+            # The lookups registered the story under its provisional cluster; it joined another.
+            reply_to = partition_for(storyid, partitions)
+            sends = scatter("register", storyid, done.fp, done.t, cluster, partitions, reply_to)
+    return Step([(done.story, done.decision)], sends)
