@@ -41,9 +41,47 @@ class _FoldTable(dict[int, str]):
 _TABLE = _FoldTable()
 
 
+def _byte_table() -> tuple[bytes, bytes]:
+    """256-byte translation table doing the fold on cp1252 bytes, and the bytes it cannot do.
+
+    ``str.translate`` with a mapping runs one Python-level lookup per character as soon as
+    the text holds one non-ASCII character (~30 ns a character: ~90 µs for a 3 KB French
+    story). Western European wire text (accents, ’ « » – — € œ) encodes to cp1252 one byte
+    per character, and ``bytes.translate`` folds that at C speed. Characters whose fold is
+    not itself a cp1252 character (µ → Greek μ) are left to the slow path.
+    """
+    table = bytearray(range(256))
+    unsupported = bytearray()
+    for byte in range(256):
+        try:
+            char = bytes([byte]).decode("cp1252")
+        except UnicodeDecodeError:
+            continue  # never produced by encoding
+        folded = char.translate(_TABLE)
+        try:
+            encoded = folded.encode("cp1252")
+        except UnicodeEncodeError:
+            unsupported.append(byte)
+            continue
+        table[byte] = encoded[0]
+    return bytes(table), bytes(unsupported)
+
+
+_BYTE_TABLE, _UNSUPPORTED_BYTES = _byte_table()
+
+
 def fold(text: str) -> str:
     """Same-length folded copy of ``text`` (see module doc)."""
-    return text.translate(_TABLE)
+    if text.isascii():
+        return text.translate(_TABLE)  # CPython's ASCII fast path
+    try:
+        encoded = text.encode("cp1252")
+    except UnicodeEncodeError:
+        return text.translate(_TABLE)
+    for byte in _UNSUPPORTED_BYTES:
+        if byte in encoded:
+            return text.translate(_TABLE)
+    return encoded.translate(_BYTE_TABLE).decode("cp1252")
 
 
 def fold_term(term: str) -> str:

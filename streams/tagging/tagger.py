@@ -265,6 +265,7 @@ class _Payload:
     cased: bool  # the text must have a capital initial here
     acronym: bool  # the text must be all capitals here (US, WHO, EU)
     term: str
+    cc: str | None = None  # country of a country/adjective/city/region name (set at build time)
 
 
 @dataclass(slots=True)
@@ -272,8 +273,15 @@ class _Hit:
     start: int
     end: int
     payloads: tuple[_Payload, ...]
-    topic: bool = True  # may carry topic payloads (decided once per key at build time)
-    named: bool = True  # may carry place/entity payloads
+
+
+@dataclass(slots=True)
+class _Scan:
+    """What one automaton pass found: topic terms (story language), names, title ends."""
+
+    topic_hits: list[tuple[int, int, tuple[_Payload, ...]]] = field(default_factory=list)
+    named: list[_Hit] = field(default_factory=list)
+    title_ends: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -314,6 +322,14 @@ class Tagger:
             if topic.parent:
                 self._children[topic.parent].append(topic.code)
         self._roots = {code: self._root(code) for code in self.data.topics}
+        self._ancestors: dict[str, tuple[str, ...]] = {}
+        for code in self.data.topics:
+            chain: list[str] = []
+            parent = self.data.topics[code].parent
+            while parent:
+                chain.append(parent)
+                parent = self.data.topics[parent].parent
+            self._ancestors[code] = tuple(chain)
         self._automaton, self._index = self._build()
         langid.warm_up()
 
@@ -335,9 +351,24 @@ class Tagger:
             if not key:
                 return
             is_cased = bare[:1].isupper() if cased is None else cased
+            cc: str | None = None
+            if payload_kind in ("country", "adj"):
+                cc = target
+            elif payload_kind == "city":
+                cc = self.data.cities[int(target)].cc
+            elif payload_kind == "region":
+                cc = self.data.regions[target].cc
             table[key].append(
                 _Payload(
-                    payload_kind, target, lang, weight, prefix, is_cased, is_cased and _is_acronym(bare), bare
+                    payload_kind,
+                    target,
+                    lang,
+                    weight,
+                    prefix,
+                    is_cased,
+                    is_cased and _is_acronym(bare),
+                    bare,
+                    cc,
                 )
             )
 
@@ -386,10 +417,25 @@ class Tagger:
             for p in unique:
                 keyed[f" {key}" if p.prefix else f" {key} "].append(p)
         for key, payloads in keyed.items():
-            needs_check = any(p.cased or p.acronym for p in payloads)
-            topic = any(p.kind == "topic" for p in payloads)
-            named = any(p.kind not in ("topic", "title") for p in payloads)
-            automaton.add_word(key, (len(key.strip()), tuple(payloads), needs_check, topic, named))
+            # Everything a hit needs is decided here, once per key, so the scan loop does no
+            # per-hit filtering: topic terms per story language ("*" terms included), the
+            # place/entity payloads, whether a case check is needed, whether it is a title.
+            length = len(key.strip())
+            topic_terms = [p for p in payloads if p.kind == "topic"]
+            by_lang: dict[str, tuple[_Payload, ...]] | None = None
+            if topic_terms:
+                by_lang = {}
+                for lang in (*sorted(LEXICON_LANGS), "*"):
+                    chosen = tuple(p for p in topic_terms if p.lang in (lang, "*"))
+                    if chosen:
+                        by_lang[lang] = chosen
+            named = tuple(p for p in payloads if p.kind not in ("topic", "title"))
+            needs_check = any(p.cased or p.acronym for p in named)
+            is_title = any(p.kind == "title" for p in payloads)
+            # Start of the term in the text: whole-word keys end on their trailing space,
+            # prefix keys on the term's last letter (the folded text has one leading space).
+            back = length + 1 if key.endswith(" ") else length
+            automaton.add_word(key, (back, length, by_lang or None, named, needs_check, is_title))
         automaton.make_automaton()
         return automaton, index
 
@@ -408,14 +454,14 @@ class Tagger:
         lead_end = len(headline) + 1 + (len(paragraphs[0]) if paragraphs else 0)
         language, confidence, mismatch = self._language(story, headline, paragraphs)
         t1 = time.perf_counter()
-        hits = self._scan(text)
+        scan = self._scan(text, language)
         t2 = time.perf_counter()
-        subjects, matched = self._topics(hits, language, len(headline), lead_end)
+        subjects, matched = self._topics(scan, language, len(headline), lead_end)
         t3 = time.perf_counter()
-        named = self._named_hits(hits, text)
+        named = self._named_hits(scan.named)
         places = self._places(story, named, text, language, len(headline))
         t4 = time.perf_counter()
-        people, orgs = self._entities(hits, named, text, language, len(headline))
+        people, orgs = self._entities(scan.title_ends, named, text, language, len(headline))
         t5 = time.perf_counter()
         times.language, times.scan, times.topics = (t1 - t0) * 1e6, (t2 - t1) * 1e6, (t3 - t2) * 1e6
         times.places, times.entities = (t4 - t3) * 1e6, (t5 - t4) * 1e6
@@ -442,7 +488,15 @@ class Tagger:
         self, story: Story, headline: str, paragraphs: list[str]
     ) -> tuple[str | None, float | None, dict[str, Any] | None]:
         declared = langid.primary(story.language_declared) or langid.primary(story.language)
-        sample = "\n".join([headline, *paragraphs])
+        # Only a bounded prefix is judged (langid.PREFIX_CHARS): do not join a long body.
+        parts: list[str] = []
+        size = 0
+        for part in (headline, *paragraphs):
+            parts.append(part)
+            size += len(part) + 1
+            if size > langid.PREFIX_CHARS:
+                break
+        sample = "\n".join(parts)[: langid.PREFIX_CHARS]
         detected, prob = langid.detect(sample)
         if detected is None:
             return declared, None, None
@@ -463,45 +517,59 @@ class Tagger:
         return declared, declared_prob, None
 
     # ----------------------------------------------------------------- scanning
-    def _scan(self, text: str) -> list[_Hit]:
+    def _scan(self, text: str, language: str | None) -> _Scan:
+        """One pass of the automaton over the folded text, shared by every stage."""
         folded = " " + fold(text) + " "
-        hits: list[_Hit] = []
-        for end, (length, payloads, needs_check, topic, named) in self._automaton.iter(folded):
-            # Whole-word keys end on the trailing space; prefix keys end on the term itself.
-            start = (end - length if folded[end] == " " else end - length + 1) - 1
-            if needs_check:
-                original = text[start : start + length]
-                payloads = tuple(
-                    p
-                    for p in payloads
-                    if (not p.cased or original[:1].isupper() or original[:1].isdigit())
-                    and (not p.acronym or original.replace(".", "").replace(" ", "").isupper())
-                )
-                if not payloads:
-                    continue
-            hits.append(_Hit(start, start + length, payloads, topic, named))
-        return hits
+        lang_key = language if language in LEXICON_LANGS else "*"
+        result = _Scan()
+        topic_hits = result.topic_hits
+        named_hits = result.named
+        title_ends = result.title_ends
+        for end, (back, length, by_lang, named, needs_check, is_title) in self._automaton.iter(folded):
+            start = end - back
+            if by_lang is not None:
+                terms = by_lang.get(lang_key)
+                if terms is not None:
+                    topic_hits.append((start, start + length, terms))
+            if named:
+                if needs_check:
+                    original = text[start : start + length]
+                    initial = original[:1]
+                    upper_initial = initial.isupper() or initial.isdigit()
+                    all_caps: bool | None = None
+                    kept: list[_Payload] = []
+                    for p in named:
+                        if p.cased and not upper_initial:
+                            continue
+                        if p.acronym:
+                            if all_caps is None:
+                                all_caps = original.replace(".", "").replace(" ", "").isupper()
+                            if not all_caps:
+                                continue
+                        kept.append(p)
+                    if kept:
+                        named_hits.append(_Hit(start, start + length, tuple(kept)))
+                else:
+                    named_hits.append(_Hit(start, start + length, named))
+            if is_title:
+                title_ends.append(start + length)
+        return result
 
     # ----------------------------------------------------------------- topics
     def _topics(
-        self, hits: list[_Hit], language: str | None, headline_end: int, lead_end: int
+        self, scan: _Scan, language: str | None, headline_end: int, lead_end: int
     ) -> tuple[list[Subject], dict[str, list[str]]]:
-        langs = {"*", language} if language in LEXICON_LANGS else {"*"}
         own: dict[str, float] = defaultdict(float)
         seen: dict[tuple[str, str], int] = defaultdict(int)
-        terms: dict[str, list[str]] = defaultdict(list)
-        for hit in _outermost(
-            h for h in hits if h.topic and any(p.kind == "topic" and p.lang in langs for p in h.payloads)
-        ):
-            factor = 1.5 if hit.start < headline_end else 1.2 if hit.start < lead_end else 1.0
-            for p in hit.payloads:
-                if p.kind != "topic" or p.lang not in langs:
-                    continue
+        terms: dict[str, dict[str, None]] = defaultdict(dict)
+        for start, _end, payloads in _outermost(scan.topic_hits):
+            factor = 1.5 if start < headline_end else 1.2 if start < lead_end else 1.0
+            for p in payloads:
                 n = seen[(p.target, p.term)]
                 seen[(p.target, p.term)] = n + 1
                 if n == 0:
                     own[p.target] += p.weight * factor
-                    terms[p.target].append(p.term)
+                    terms[p.target][p.term] = None
                 elif n <= 2:
                     own[p.target] += p.weight * 0.5
         if not own:
@@ -509,14 +577,13 @@ class Tagger:
         # Aggregate up the tree: a code's score is its own plus its children's (damped).
         total: dict[str, float] = defaultdict(float)
         for code, score in own.items():
+            total[code] += score
+            code_terms = terms[code]
             weight = 1.0
-            current: str | None = code
-            while current:
-                total[current] += score * weight
-                if current != code:
-                    terms[current].extend(t for t in terms[code] if t not in terms[current])
+            for ancestor in self._ancestors[code]:
                 weight *= CHILD_TO_PARENT
-                current = self.data.topics[current].parent
+                total[ancestor] += score * weight
+                terms[ancestor].update(code_terms)  # dict: keeps first-seen order, no repeats
         tops = sorted((c for c in total if self.data.topics[c].parent is None), key=lambda c: -total[c])
         best = total[tops[0]] if tops else 0.0
         chosen_tops = [
@@ -531,7 +598,7 @@ class Tagger:
         matched: dict[str, list[str]] = {}
         for top in chosen_tops:
             subjects.append(self._subject(top, total[top], best, language))
-            matched[top] = terms[top][:12]
+            matched[top] = list(terms[top])[:12]
             subs = sorted(
                 (c for c in total if c != top and self._roots[c] == top and own.get(c, 0) > 0),
                 key=lambda c: -total[c],
@@ -540,7 +607,7 @@ class Tagger:
             for code in subs[:MAX_SUB_PER_TOP]:
                 if total[code] >= SUB_MIN_SCORE and total[code] >= SUB_RELATIVE * sub_best:
                     subjects.append(self._subject(code, total[code], best, language))
-                    matched[code] = terms[code][:12]
+                    matched[code] = list(terms[code])[:12]
         return subjects, matched
 
     def _root(self, code: str) -> str:
@@ -561,18 +628,12 @@ class Tagger:
         )
 
     # ----------------------------------------------------------------- names
-    def _named_hits(self, hits: list[_Hit], text: str) -> list[_Hit]:
+    def _named_hits(self, named: list[_Hit]) -> list[_Hit]:
         """Place/entity hits, leftmost-longest, non-overlapping ("Paris Saint-Germain" beats "Paris").
 
         Adjectives are kept even inside a longer name: "ministère russe de la Défense"
         still says the story concerns Russia.
         """
-        named = [
-            _Hit(h.start, h.end, tuple(p for p in h.payloads if p.kind not in ("topic", "title")))
-            for h in hits
-            if h.named
-        ]
-        named = [h for h in named if h.payloads]
         names = sorted(
             (h for h in named if any(p.kind != "adj" for p in h.payloads)),
             key=lambda h: (h.start, -(h.end - h.start)),
@@ -613,15 +674,9 @@ class Tagger:
             return None
         return self.data.minor_cities.get((fold_term(surface), *qualifier))
 
-    def _cc(self, p: _Payload) -> str | None:
-        if p.kind in ("country", "adj"):
-            return p.target
-        if p.kind == "city":
-            city = self.data.cities.get(int(p.target))
-            return city.cc if city else None
-        if p.kind == "region":
-            return self.data.regions[p.target].cc
-        return None
+    @staticmethod
+    def _cc(p: _Payload) -> str | None:
+        return p.cc
 
     def _places(
         self, story: Story, named: list[_Hit], text: str, language: str | None, headline_end: int
@@ -648,13 +703,23 @@ class Tagger:
 
         mentions: dict[tuple[str, str], _PlaceMention] = {}
 
-        def mention(kind: str, target: str, pos: int, in_headline: bool, **flags: bool) -> None:
-            m = mentions.setdefault((kind, target), _PlaceMention(kind, target))
+        def mention(
+            kind: str,
+            target: str,
+            pos: int,
+            in_headline: bool,
+            ambiguous: bool = False,
+            implied: bool = False,
+        ) -> None:
+            m = mentions.get((kind, target))
+            if m is None:
+                m = mentions[(kind, target)] = _PlaceMention(kind, target)
             m.count += 1
-            m.first = min(m.first, pos)
+            if pos < m.first:
+                m.first = pos
             m.headline = m.headline or in_headline
-            m.ambiguous = m.ambiguous or flags.get("ambiguous", False)
-            m.implied = (m.implied if m.count > 1 else True) and flags.get("implied", False)
+            m.ambiguous = m.ambiguous or ambiguous
+            m.implied = (m.implied if m.count > 1 else True) and implied
 
         dateline_key: tuple[str, str] | None = None
         if story.dateline and story.dateline.place:
@@ -674,7 +739,9 @@ class Tagger:
             small = self._qualified_minor_city(text[hit.start : hit.end], after, choice)
             if small is not None:
                 minor[str(small.geonameid)] = small
-                choice = _Payload("city", str(small.geonameid), "*", 1.0, False, True, False, small.name)
+                choice = _Payload(
+                    "city", str(small.geonameid), "*", 1.0, False, True, False, small.name, small.cc
+                )
                 places = [choice]
             in_headline = hit.start < headline_end
             ambiguous = len({(p.kind, p.target) for p in places}) > 1
@@ -688,6 +755,12 @@ class Tagger:
                 mention("country", cc, pos, pos < headline_end, implied=True)
         if dateline_key and dateline_key not in mentions:
             mentions[dateline_key] = _PlaceMention(dateline_key[0], dateline_key[1], count=1, first=-1)
+        if dateline_key and dateline_key[0] != "country":
+            # The dateline city's country is a country the story is about ("MADRID, 3 mars"
+            # on a Spanish jobless story that never says "Espagne"), as for any city.
+            cc = self._cc_of(dateline_key)
+            if cc and cc in self.data.countries and ("country", cc) not in mentions:
+                mentions[("country", cc)] = _PlaceMention("country", cc, count=1, first=-1, implied=True)
 
         ordered = sorted(
             mentions.values(), key=lambda m: m.first if (m.kind, m.target) != dateline_key else -2
@@ -738,6 +811,15 @@ class Tagger:
                 )
         return out
 
+    def _cc_of(self, key: tuple[str, str]) -> str | None:
+        kind, target = key
+        if kind == "city":
+            city = self.data.cities.get(int(target))
+            return city.cc if city else None
+        if kind == "region":
+            return self.data.regions[target].cc
+        return target if kind == "country" else None
+
     def _choose(self, options: list[_Payload], context: set[str], after: str) -> _Payload:
         """Pick one reading of an ambiguous name: "Paris, Texas", Georgia the state or the country."""
         found = self._qualifier(after)
@@ -764,7 +846,7 @@ class Tagger:
 
     # ----------------------------------------------------------------- entities
     def _entities(
-        self, hits: list[_Hit], named: list[_Hit], text: str, language: str | None, headline_end: int
+        self, title_hits: list[int], named: list[_Hit], text: str, language: str | None, headline_end: int
     ) -> tuple[list[Subject], list[Subject]]:
         found: dict[str, list[int]] = defaultdict(list)
         covered: list[tuple[int, int]] = []
@@ -775,7 +857,7 @@ class Tagger:
                     found[p.target].append(hit.start)
                     break
         pattern_people: dict[str, tuple[str, list[int]]] = {}
-        title_ends = sorted({h.end for h in hits if any(p.kind == "title" for p in h.payloads)})
+        title_ends = sorted(set(title_hits))
         for title_end in title_ends:
             match = _AFTER_TITLE_RE.match(text, title_end)
             if match is None:
@@ -817,19 +899,22 @@ class Tagger:
         return people, orgs
 
 
-def _outermost(hits: Iterable[_Hit]) -> list[_Hit]:
+def _outermost(
+    hits: list[tuple[int, int, tuple[_Payload, ...]]],
+) -> list[tuple[int, int, tuple[_Payload, ...]]]:
     """Drop hits nested inside a longer hit: "feu" inside "cessez-le-feu" is not a fire."""
-    ordered = sorted(hits, key=lambda h: (h.start, -(h.end - h.start)))
-    kept: list[_Hit] = []
+    ordered = sorted(hits, key=lambda h: (h[0], h[0] - h[1]))
+    kept: list[tuple[int, int, tuple[_Payload, ...]]] = []
     max_end = -1
-    last_span = (-1, -1)
+    last_start = last_end = -1
     for hit in ordered:
-        span = (hit.start, hit.end)
-        if hit.end <= max_end and span != last_span:
+        start, end = hit[0], hit[1]
+        if end <= max_end and (start != last_start or end != last_end):
             continue  # same span twice = a whole-word key and a prefix key: keep both
         kept.append(hit)
-        max_end = max(max_end, hit.end)
-        last_span = span
+        if end > max_end:
+            max_end = end
+        last_start, last_end = start, end
     return kept
 
 

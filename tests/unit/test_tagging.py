@@ -186,6 +186,30 @@ def test_dateline_place_comes_first(tagger: Tagger) -> None:
     assert tagged.places[0].uri == "https://sws.geonames.org/756135/"
 
 
+def test_dateline_city_gives_its_country(tagger: Tagger) -> None:
+    tagged = tagger.tag(
+        story(
+            "Le chômage recule",
+            "Le nombre de demandeurs d'emploi a baissé de 2 % au premier trimestre.",
+            dateline=Dateline(raw="MADRID, 3 mars (AFP) -", place="MADRID"),
+        )
+    )
+    assert tagged.places[0].uri == "https://sws.geonames.org/3117735/"
+    assert "ES" in countries(tagged)
+
+
+def test_city_implies_its_country(tagger: Tagger) -> None:
+    tagged = tagger.tag(story("", "Des diplomates se sont réunis à Moscou mardi."))
+    assert "RU" in countries(tagged)
+    assert "https://sws.geonames.org/524901/" in {p.uri for p in tagged.places}
+
+
+def test_scan_result_is_deterministic_and_shared(tagger: Tagger) -> None:
+    text = "Le président russe Vladimir Poutine a répété dimanche que Moscou n'enverra pas de troupes."
+    first = tagger.tag(story("Syrie", text))
+    assert tagger.tag(story("Syrie", text)) == first
+
+
 def test_caspian_sea_region(tagger: Tagger) -> None:
     for text in ("Warships fired missiles from the Caspian Sea.", "Des croiseurs en mer Caspienne ont tiré."):
         assert any(p.literal == "region:caspian-sea" for p in tagger.tag(story("", text)).places)
@@ -321,3 +345,17 @@ def test_never_crashes_and_stays_in_range(headline: str, body: list[str], declar
 def test_empty_story(tagger: Tagger) -> None:
     tagged = tagger.tag(story("", language_declared="fr"))
     assert tagged.language == "fr" and tagged.subjects == [] and tagged.places == []
+
+
+# ------------------------------------------------------------------ folding fast path
+_CP1252 = "".join(bytes([b]).decode("cp1252") for b in range(256) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_CP1252 + "ЖжİΣσ😀\u0301"), max_size=60))
+def test_fold_fast_path_equals_reference(text: str) -> None:
+    from streams.tagging._text import _TABLE, fold
+
+    folded = fold(text)
+    assert folded == text.translate(_TABLE)
+    assert len(folded) == len(text)
