@@ -19,9 +19,11 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/wirefeed demo
 
-## The whole test suite: lint, types, unit, bounded fuzz, integration on a real broker.
+## The whole test suite: lint, types, unit, bounded fuzz, integration on a real broker
+## (the pinned Kafka 3.9.2), then the integration tests again on Kafka 4.1.1.
 test: setup lint
 	$(BIN)/pytest
+	WIREFEED_KAFKA_VERSION=4.1.1 $(BIN)/pytest tests/integration
 
 lint: setup
 	$(BIN)/ruff check streams tests bench

@@ -98,11 +98,21 @@ async def produce(
 
 
 async def consume(
-    bootstrap: str, topics: list[str], *, expect: int, timeout: float = 60, settle: float = 2.0
+    bootstrap: str,
+    topics: list[str],
+    *,
+    expect: int,
+    timeout: float = 60,
+    settle: float = 2.0,
+    isolation_level: str = "read_uncommitted",
 ) -> dict[str, list[dict[str, Any]]]:
     """Read until `expect` records arrived (then `settle` more seconds, to catch extras) or timeout."""
     consumer = AIOKafkaConsumer(
-        *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        *topics,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        isolation_level=isolation_level,
     )
     await consumer.start()
     out: dict[str, list[dict[str, Any]]] = {t: [] for t in topics}

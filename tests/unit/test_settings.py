@@ -36,6 +36,7 @@ def test_from_env_converts_types() -> None:
         ({"WIREFEED_PARTITIONS": "many"}, "WIREFEED_PARTITIONS must be a number"),
         ({"WIREFEED_PARTITIONS": "0"}, "WIREFEED_PARTITIONS must be >= 1"),
         ({"WIREFEED_PROCESSING_GUARANTEE": "maybe"}, "WIREFEED_PROCESSING_GUARANTEE"),
+        ({"WIREFEED_PROCESSING_GUARANTEE": "exactly_once"}, "exactly_once is not supported yet"),
         ({"WIREFEED_STORE": "redis"}, "WIREFEED_STORE"),
         ({"WIREFEED_LOG_LEVEL": "loud"}, "WIREFEED_LOG_LEVEL"),
     ],
