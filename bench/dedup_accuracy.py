@@ -296,6 +296,11 @@ def cost(config: DedupConfig, synthetic: int) -> None:
     if not synthetic:
         return
     stories = synthetic_stories(synthetic)
+    sample = stories[: min(2000, synthetic)]
+    t0 = time.perf_counter()
+    for s in sample:
+        fingerprint(s, config.fingerprint)
+    syn_fp = (time.perf_counter() - t0) / len(sample) * 1e6
     base_rss = rss_mb()
     stores = DedupStores({}, {}, {})
     index = DedupIndex(stores, config)
@@ -310,6 +315,7 @@ def cost(config: DedupConfig, synthetic: int) -> None:
     print(
         f"== {synthetic} synthetic stories (~{np.mean([len(' '.join(s.paragraphs)) for s in stories[:200]]):.0f}"
         f" chars) in one {config.window_hours:.0f} h window: {el / synthetic * 1e6:.0f} µs/story, {new} new"
+        f" (fingerprint alone {syn_fp:.0f} µs/story, first {len(sample)})"
     )
     print(
         f"   state bytes (keys + values): ids {sb['ids'] / synthetic:.0f} B/story, content "

@@ -129,23 +129,35 @@ def _ascii_digits(text: str) -> str:
     return _NON_ASCII_DIGIT_RE.sub(lambda m: str(unicodedata.decimal(m.group())), text)
 
 
-_NON_WORD_LINES_RE = re.compile(r"(?:[^\w\n]|_)+")
-_SPACES_AROUND_NL_RE = re.compile(r" *\n *")
+# Non-word characters become separators in two cheap passes instead of one regex match per gap:
+# the ASCII ones ("_" included, "\n" kept) through a byte table on the UTF-8 text, the few
+# non-ASCII symbols (dashes, currency, ...) through a regex that skips whitespace; ``str.split``
+# then collapses every run (whitespace is never a word character). Same result as replacing
+# each run of ``(?:[^\w\n]|_)+`` by one space and dropping spaces around newlines.
+_ASCII_NON_WORD = bytes(b if b >= 0x80 or b == 0x0A or chr(b).isalnum() else 0x20 for b in range(256))
+_SYMBOLS_RE = re.compile(r"[^\w\s]+")
+
+
+def _words_by_line(text: str) -> str:
+    text = text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD).decode("utf-8", "surrogatepass")
+    if not text.isascii():
+        text = _SYMBOLS_RE.sub(" ", text)
+    return "\n".join([" ".join(line.split()) for line in text.split("\n")]).strip()
 
 
 def _normalize(text: str, lang: str | None) -> str:
     # Newlines survive (they separate paragraphs when several are normalized in one pass).
     text = unicodedata.normalize("NFKC", text)
-    text = _ascii_digits(text)
+    ascii_only = text.isascii()
+    if not ascii_only:
+        text = _ascii_digits(text)
     text = _QUOTES_RE.sub(" ", text)
     text = _DIGIT_GROUP_RE.sub(r"\1", text)
     text = _APOS_RE.sub(" ", text)
-    if lang in (None, "de"):
+    if lang in (None, "de") and not ascii_only:
         # Without a language the fold is still safe: "ae" is how ASCII-only wires write ä anyway.
         text = _DE_RE.sub(lambda m: _DE_FOLD[m.group()], text)
-    text = _strip_accents(text).casefold()
-    text = _NON_WORD_LINES_RE.sub(" ", text)
-    return _SPACES_AROUND_NL_RE.sub("\n", text).strip()
+    return _words_by_line(_strip_accents(text).casefold())
 
 
 def normalize_text(text: str, language: str | None = None) -> str:
@@ -201,17 +213,28 @@ _K2 = np.uint64(0xC2B2AE3D27D4EB4F)
 _K3 = np.uint64(0x165667B19E3779F9)
 
 
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
 def _splitmix(x: U64) -> U64:
     # Bit mixer (splitmix64 finalizer): multiply-shift MinHash and SimHash both need well-spread bits.
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    # In place on one fresh array (the input is left alone): fewer temporaries, same values.
+    x = x ^ (x >> _S30)
+    x *= _M1
+    x ^= x >> _S27
+    x *= _M2
+    x ^= x >> _S31
+    return x
 
 
 _TOKEN_CACHE: dict[str, int] = {}
 _TOKEN_CACHE_MAX = 500_000
+
+
+def _crc64(token: str) -> int:
+    b = token.encode()
+    return (zlib.crc32(b) << 32) | zlib.crc32(b, 0x5BD1E995)
 
 
 def _token_hash(token: str) -> int:
@@ -219,8 +242,7 @@ def _token_hash(token: str) -> int:
     # are negligible. News vocabulary is small, so a bounded cache makes this a dict lookup.
     h = _TOKEN_CACHE.get(token)
     if h is None:
-        b = token.encode()
-        h = (zlib.crc32(b) << 32) | zlib.crc32(b, 0x5BD1E995)
+        h = _crc64(token)
         if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
             _TOKEN_CACHE.clear()
         _TOKEN_CACHE[token] = h
@@ -228,7 +250,48 @@ def _token_hash(token: str) -> int:
 
 
 def _token_hashes(tokens: Sequence[str]) -> U64:
-    return np.fromiter(map(_token_hash, tokens), dtype=np.uint64, count=len(tokens))
+    # Cache hits through the C-level dict lookup (no Python call per token); misses filled after.
+    missing = set(tokens).difference(_TOKEN_CACHE)
+    if missing:
+        # Hash only the new words (set difference in C), then read everything from the cache.
+        if len(_TOKEN_CACHE) + len(missing) > _TOKEN_CACHE_MAX:
+            _TOKEN_CACHE.clear()
+            missing = set(tokens)
+        for t in missing:
+            _TOKEN_CACHE[t] = _crc64(t)
+    return np.fromiter(map(_TOKEN_CACHE.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+
+
+def _shingle_hashes(split: Sequence[list[str]], k: int) -> U64:
+    """``shingle_hashes`` over paragraphs already split into tokens."""
+    tokens: list[str] = []
+    lengths: list[int] = []
+    short: list[int] = []
+    for toks in split:
+        if 0 < len(toks) < k:
+            # A paragraph shorter than a shingle is one shingle of all its words.
+            acc = 0
+            for t in toks:
+                acc = (acc * 0x9E3779B97F4A7C15 + _token_hash(t)) & 0xFFFFFFFFFFFFFFFF
+            short.append(acc)
+            continue
+        tokens += toks
+        lengths.append(len(toks))
+    parts: list[U64] = [np.array(short, dtype=np.uint64)] if short else []
+    if len(tokens) >= k:
+        th = _token_hashes(tokens)
+        n = len(tokens) - k + 1
+        sh = th[0:n] * _K1 + th[1 : n + 1] * _K2
+        if k >= 3:
+            sh += th[2 : n + 2] * _K3
+        if len(lengths) > 1:
+            # Only shingles whose first and last token are in the same paragraph.
+            pid = np.repeat(np.arange(len(lengths)), lengths)
+            sh = sh[pid[0:n] == pid[k - 1 : n + k - 1]]
+        parts.append(sh)
+    if not parts:
+        return np.zeros(0, dtype=np.uint64)
+    return np.unique(_splitmix(np.concatenate(parts) if len(parts) > 1 else parts[0]))
 
 
 def shingle_hashes(paragraphs: Iterable[str], k: int = 3) -> U64:
@@ -237,32 +300,7 @@ def shingle_hashes(paragraphs: Iterable[str], k: int = 3) -> U64:
     One numpy pass over all tokens; shingles that would straddle two paragraphs are
     masked out, so reordering paragraphs keeps every shingle.
     """
-    tokens: list[str] = []
-    para_of: list[int] = []
-    short: list[int] = []
-    for i, para in enumerate(paragraphs):
-        toks = para.split()
-        if 0 < len(toks) < k:
-            # A paragraph shorter than a shingle is one shingle of all its words.
-            acc = 0
-            for t in toks:
-                acc = (acc * 0x9E3779B97F4A7C15 + _token_hash(t)) & 0xFFFFFFFFFFFFFFFF
-            short.append(acc)
-            continue
-        tokens.extend(toks)
-        para_of.extend([i] * len(toks))
-    parts: list[U64] = [np.array(short, dtype=np.uint64)] if short else []
-    if len(tokens) >= k:
-        th = _token_hashes(tokens)
-        pid = np.array(para_of, dtype=np.int64)
-        n = len(tokens) - k + 1
-        sh = th[0:n] * _K1 + th[1 : n + 1] * _K2
-        if k >= 3:
-            sh = sh + th[2 : n + 2] * _K3
-        parts.append(sh[pid[0:n] == pid[k - 1 : n + k - 1]])
-    if not parts:
-        return np.zeros(0, dtype=np.uint64)
-    return np.unique(_splitmix(np.concatenate(parts)))
+    return _shingle_hashes([p.split() for p in paragraphs], k)
 
 
 def token_set_hashes(tokens: Iterable[str]) -> U64:
@@ -287,8 +325,10 @@ def minhash(hashes: U64, num_perm: int, seed: int = 1) -> npt.NDArray[np.uint32]
     if hashes.size == 0:
         return np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
     a, b = _perm_params(num_perm, seed)
-    vals = (hashes[:, None] * a[None, :] + b[None, :]) >> np.uint64(32)
-    out: npt.NDArray[np.uint32] = vals.min(axis=0).astype(np.uint32)
+    vals = np.multiply.outer(hashes, a)
+    vals += b
+    # The top 32 bits are monotone in the value: shift the 64 minima, not the whole matrix.
+    out: npt.NDArray[np.uint32] = (vals.min(axis=0) >> np.uint64(32)).astype(np.uint32)
     return out
 
 
@@ -327,19 +367,6 @@ def compact_similarity(a: bytes, b: bytes, bits: int) -> float:
     return max(0.0, (match - chance) / (1.0 - chance))
 
 
-def lsh_band_keys(sig: npt.NDArray[np.uint32], bands: int, rows: int, prefix: str) -> list[str]:
-    """One key per band: the band's ``rows`` MinHash values mixed into 64 bits (vectorized)."""
-    if bands * rows > sig.size:
-        raise ValueError(f"{bands} bands x {rows} rows needs {bands * rows} permutations, have {sig.size}")
-    m = sig[: bands * rows].astype(np.uint64).reshape(bands, rows)
-    # A different odd multiplier per row and per band index, summed, then one mixing round.
-    h = np.arange(1, bands + 1, dtype=np.uint64) * _K3
-    for r in range(rows):
-        h = h + m[:, r] * _ROW_MULT[r % len(_ROW_MULT)]
-    hexed = _splitmix(h).astype(">u8").tobytes().hex()
-    return [f"{prefix}{i:02d}{hexed[16 * i : 16 * i + 16]}" for i in range(bands)]
-
-
 _ROW_MULT = tuple(
     np.uint64(x)
     for x in (
@@ -351,6 +378,39 @@ _ROW_MULT = tuple(
         0xC4CEB9FE1A85EC53,
     )
 )
+
+
+def lsh_band_keys(sig: npt.NDArray[np.uint32], bands: int, rows: int, prefix: str) -> list[str]:
+    """One key per band: the band's ``rows`` MinHash values mixed into 64 bits (vectorized)."""
+    return _band_key_strings(_splitmix(_band_sums(sig, bands, rows)), bands, prefix)
+
+
+def _band_sums(sig: npt.NDArray[np.uint32], bands: int, rows: int) -> U64:
+    """Per band, before mixing: a different odd multiplier per row and per band index, summed."""
+    if bands * rows > sig.size:
+        raise ValueError(f"{bands} bands x {rows} rows needs {bands * rows} permutations, have {sig.size}")
+    base, mult = _band_params(bands, rows)
+    m = sig[: bands * rows].astype(np.uint64).reshape(bands, rows)
+    # uint64 sums wrap mod 2^64, so one vectorized sum equals the row-by-row accumulation.
+    out: U64 = base + (m * mult).sum(axis=1, dtype=np.uint64)
+    return out
+
+
+@lru_cache(maxsize=16)
+def _band_params(bands: int, rows: int) -> tuple[U64, U64]:
+    base = np.arange(1, bands + 1, dtype=np.uint64) * _K3
+    mult = np.array([_ROW_MULT[r % len(_ROW_MULT)] for r in range(rows)], dtype=np.uint64)
+    return base, mult
+
+
+@lru_cache(maxsize=16)
+def _band_prefixes(bands: int, prefix: str) -> tuple[str, ...]:
+    return tuple(f"{prefix}{i:02d}" for i in range(bands))
+
+
+def _band_key_strings(mixed: U64, bands: int, prefix: str) -> list[str]:
+    hexed = mixed.astype(">u8").tobytes().hex()
+    return [p + hexed[16 * i : 16 * i + 16] for i, p in enumerate(_band_prefixes(bands, prefix))]
 
 
 def simhash_band_keys(value: int, blocks: int = 4) -> list[str]:
@@ -400,6 +460,16 @@ def _content_tokens(paragraphs: Iterable[str], language: str | None) -> list[str
     return [t for p in paragraphs for t in p.split() if len(t) > 2 and t not in stop]
 
 
+def _content_token_set(split: Iterable[list[str]], language: str | None) -> list[str]:
+    """The distinct ``_content_tokens`` (set operations in C, the length test on distinct words only)."""
+    stop = _STOPWORDS.get(_lang(language) or "", _ALL_STOPWORDS)
+    words: set[str] = set()
+    for toks in split:
+        words.update(toks)
+    words -= stop
+    return [t for t in words if len(t) > 2]
+
+
 def fingerprint(story: Story, config: FingerprintConfig | None = None) -> Fingerprint:
     cfg = config or FingerprintConfig()
     lang = story.language or story.language_declared
@@ -412,15 +482,28 @@ def fingerprint(story: Story, config: FingerprintConfig | None = None) -> Finger
     # Near: the headline counts as one more paragraph; on a 400-word body a new headline
     # moves the Jaccard by a few points only, and it is all there is on a short flash.
     texts = [headline, *body] if headline else body
-    sh = shingle_hashes(texts, cfg.shingle)
+    split = [p.split() for p in texts]
+    sh = _shingle_hashes(split, cfg.shingle)
     near_sig = minhash(sh, cfg.near_perm, cfg.seed)
-    topic_sig = minhash(token_set_hashes(_content_tokens(texts, lang)), cfg.topic_perm, cfg.seed + 1)
+    # MinHash is a minimum: the order of the token hashes does not matter (no sort needed).
+    words = _content_token_set(split, lang)
+    topic = _splitmix(_token_hashes(words)) if words else np.zeros(0, dtype=np.uint64)
+    topic_sig = minhash(topic, cfg.topic_perm, cfg.seed + 1)
+    # Both families' band keys through one mixing pass (same values as ``lsh_band_keys``).
+    mixed = _splitmix(
+        np.concatenate(
+            (
+                _band_sums(near_sig, cfg.near_bands, cfg.near_rows),
+                _band_sums(topic_sig, cfg.topic_bands, cfg.topic_rows),
+            )
+        )
+    )
     return Fingerprint(
         exact=exact,
         near=compact_signature(near_sig, cfg.signature_bits),
         topic=compact_signature(topic_sig, cfg.signature_bits),
-        near_keys=tuple(lsh_band_keys(near_sig, cfg.near_bands, cfg.near_rows, "n")),
-        topic_keys=tuple(lsh_band_keys(topic_sig, cfg.topic_bands, cfg.topic_rows, "t")),
+        near_keys=tuple(_band_key_strings(mixed[: cfg.near_bands], cfg.near_bands, "n")),
+        topic_keys=tuple(_band_key_strings(mixed[cfg.near_bands :], cfg.topic_bands, "t")),
         simhash=simhash(sh) if cfg.simhash else 0,
         tokens=int(sh.size),
         bits=cfg.signature_bits,

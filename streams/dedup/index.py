@@ -16,7 +16,7 @@ candidates gathered from every band into the final decision, and the
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -36,8 +36,8 @@ from streams.dedup.state import (
     ContentEntry,
     IdEntry,
     Store,
+    append_entry,
     decode_columns,
-    encode_columns,
     expire,
     row_line,
 )
@@ -260,6 +260,46 @@ def _similarities(
     return out
 
 
+_FAMILIES: tuple[tuple[Literal["near", "topic"], str], ...] = (("near", "n"), ("topic", "t"))
+
+
+def _family_rows(
+    decoded: Mapping[str, BandColumns],
+    fp: Fingerprint,
+    t: float,
+    window_s: float,
+    floors: tuple[float, float],
+) -> Iterator[tuple[Literal["near", "topic"], list[tuple[bytes, float, float]]]]:
+    """Per family (near, then topic): (line, similarity, time) of every row in the window and
+    above the family's floor, in key order then row order. One numpy comparison per family."""
+    for (family, prefix), own, floor in zip(_FAMILIES, (fp.near, fp.topic), floors, strict=True):
+        mine = np.frombuffer(own, dtype=np.uint8)
+        lists = [c for k, c in decoded.items() if k.startswith(prefix) and c.count and c.sig_len == mine.size]
+        if not lists:
+            continue
+        if len(lists) > 1:
+            # One buffer per column for the family: two numpy arrays instead of two per key.
+            times = np.frombuffer(b"".join([c.times_bytes() for c in lists]), dtype="<f8")
+            sigs = np.frombuffer(b"".join([c.sigs_bytes() for c in lists]), dtype=np.uint8).reshape(
+                len(times), mine.size
+            )
+        else:
+            times, sigs = lists[0].times, lists[0].sigs
+        sims = _similarities(sigs, mine, fp.bits)
+        ok = np.flatnonzero((np.abs(times - t) <= window_s) & (sims >= floor))
+        if not ok.size:
+            continue
+        if len(lists) > 1:
+            starts = np.cumsum([0, *(len(c) for c in lists)])
+            owner = np.searchsorted(starts, ok, side="right") - 1
+            rows = zip(owner.tolist(), (ok - starts[owner]).tolist(), strict=True)
+            lines = [lists[j].lines[r] for j, r in rows]
+        else:
+            all_lines = lists[0].lines
+            lines = [all_lines[r] for r in ok.tolist()]
+        yield family, list(zip(lines, sims[ok].tolist(), times[ok].tolist(), strict=True))
+
+
 def candidates_from_columns(
     decoded: Mapping[str, BandColumns],
     fp: Fingerprint,
@@ -274,30 +314,12 @@ def candidates_from_columns(
     ones early matters on hot keys.
     """
     out: list[Candidate] = []
-    for family, prefix, own, floor in (
-        ("near", "n", fp.near, floors[0]),
-        ("topic", "t", fp.topic, floors[1]),
-    ):
-        mine = np.frombuffer(own, dtype=np.uint8)
-        lists = [
-            c for k, c in decoded.items() if k.startswith(prefix) and len(c) and c.sigs.shape[1] == mine.size
-        ]
-        if not lists:
-            continue
-        sigs = np.concatenate([c.sigs for c in lists]) if len(lists) > 1 else lists[0].sigs
-        times = np.concatenate([c.times for c in lists]) if len(lists) > 1 else lists[0].times
-        sims = _similarities(sigs, mine, fp.bits)
-        ok = np.flatnonzero((np.abs(times - t) <= window_s) & (sims >= floor))
-        if not ok.size:
-            continue
-        starts = np.cumsum([0, *(len(c) for c in lists)])
-        fam: Literal["near", "topic"] = "near" if family == "near" else "topic"
-        for i in ok:
-            j = int(np.searchsorted(starts, i, side="right")) - 1
-            cols, row = lists[j], int(i - starts[j])
-            sid = cols.storyid(row)
-            if sid != storyid:
-                out.append(Candidate(sid, fam, float(sims[i]), cols.cluster(row), float(times[i])))
+    mine = storyid.encode()
+    for family, rows in _family_rows(decoded, fp, t, window_s, floors):
+        for line, sim, time in rows:
+            sid, _, cluster = line.partition(b"\t")
+            if sid != mine:
+                out.append(Candidate(sid.decode(), family, sim, cluster.decode(), time))
     return out
 
 
@@ -340,12 +362,22 @@ def candidates(
         if raw is not None:
             decoded[key] = decode_columns(raw)
     floors = (config.near_threshold, config.cluster_threshold) if config is not None else (0.0, 0.0)
-    best: dict[tuple[str, str], Candidate] = {}
-    for c in candidates_from_columns(decoded, fp, storyid, t, window_s, floors):
-        k = (c.storyid, c.family)
-        if k not in best or c.similarity > best[k].similarity:
-            best[k] = c
-    return sorted(best.values(), key=lambda c: (-c.similarity, c.time, c.storyid))
+    mine = storyid.encode()
+    found: list[Candidate] = []
+    for family, rows in _family_rows(decoded, fp, t, window_s, floors):
+        # Best row per story id (the first one on equal similarity), decoded only once chosen.
+        best: dict[bytes, tuple[float, float, bytes]] = {}
+        for line, sim, time in rows:
+            sid, _, cluster = line.partition(b"\t")
+            if sid == mine:
+                continue
+            prev = best.get(sid)
+            if prev is None or sim > prev[0]:
+                best[sid] = (sim, time, cluster)
+        found += [
+            Candidate(sid.decode(), family, sim, cl.decode(), tm) for sid, (sim, tm, cl) in best.items()
+        ]
+    return sorted(found, key=lambda c: (-c.similarity, c.time, c.storyid))
 
 
 def register_bands(
@@ -365,29 +397,8 @@ def register_bands(
     for key in wanted:
         sig = fp.near if key.startswith("n") else fp.topic
         cols = decoded.get(key) if decoded is not None else None
-        if cols is None:
-            raw = bands.get(key)
-            if raw is None:
-                bands[key] = encode_columns([t], sig, [line])
-                continue
-            cols = decode_columns(raw)
-        if cols.sigs.shape[1] != len(sig):
-            # Written with another signature size (config changed): start the list again.
-            bands[key] = encode_columns([t], sig, [line])
-            continue
-        keep = [i for i, ln in enumerate(cols.lines) if not ln.startswith(mine)]
-        if len(keep) + 1 > max_entries:
-            # Keep the most recent by event time: a hot key (boilerplate, common words) stays small.
-            keep = sorted(keep, key=lambda i: cols.times[i])[len(keep) + 1 - max_entries :]
-        if len(keep) == len(cols):
-            times = np.append(cols.times, t)
-            sigs = cols.sigs.tobytes() + sig
-            lines = [*cols.lines, line]
-        else:
-            times = np.append(cols.times[keep], t)
-            sigs = cols.sigs[keep].tobytes() + sig
-            lines = [*(cols.lines[i] for i in keep), line]
-        bands[key] = encode_columns(times, sigs, lines)
+        raw = cols.raw if cols is not None and cols.raw else bands.get(key)
+        bands[key] = append_entry(raw, t, sig, line, mine, max_entries)
 
 
 # --------------------------------------------------------------------------- reconcile

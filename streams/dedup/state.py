@@ -16,6 +16,7 @@ Layouts (little endian):
 
 from __future__ import annotations
 
+import operator
 import struct
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
@@ -90,16 +91,75 @@ class BandEntry:
     cluster: str
 
 
-@dataclass(frozen=True, slots=True)
 class BandColumns:
-    """A decoded band list, column-wise; the strings stay bytes until a row is actually used."""
+    """A band list, column-wise, decoded lazily from its value.
 
-    times: npt.NDArray[np.float64]
-    sigs: npt.NDArray[np.uint8]  # shape (count, sig_len)
-    lines: list[bytes]  # b"storyid\tcluster" per row
+    Only the header is parsed up front; ``times``, ``sigs`` and ``lines`` are read from the
+    raw value when first used (most rows of a hot key are dropped by the similarity floor
+    before any id is looked at, and an append splices ``raw`` without decoding anything).
+    Built from arrays instead (``BandColumns(times, sigs, lines)``), ``raw`` is empty.
+    """
+
+    __slots__ = ("_lines", "_sigs", "_times", "count", "raw", "sig_len")
+
+    def __init__(
+        self,
+        times: npt.NDArray[np.float64] | None = None,
+        sigs: npt.NDArray[np.uint8] | None = None,
+        lines: list[bytes] | None = None,
+        raw: bytes = b"",
+    ) -> None:
+        self._times = times
+        self._sigs = sigs
+        self._lines = lines
+        self.raw = raw
+        if raw:
+            self.count = raw[1] | raw[2] << 8  # _BAND_HEAD: tag, count:H (little endian)
+            self.sig_len = raw[3]
+        else:
+            self.count = 0 if times is None else len(times)
+            self.sig_len = 0 if sigs is None or sigs.ndim < 2 else sigs.shape[1]
+
+    @property
+    def times(self) -> npt.NDArray[np.float64]:
+        if self._times is None:
+            self._times = np.frombuffer(self.raw, dtype="<f8", count=self.count, offset=_BAND_HEAD.size + 1)
+        return self._times
+
+    @property
+    def sigs(self) -> npt.NDArray[np.uint8]:
+        """Shape (count, sig_len)."""
+        if self._sigs is None:
+            off = _BAND_HEAD.size + 1 + 8 * self.count
+            n = self.count * self.sig_len
+            self._sigs = np.frombuffer(self.raw, dtype=np.uint8, count=n, offset=off).reshape(
+                self.count, self.sig_len
+            )
+        return self._sigs
+
+    @property
+    def lines(self) -> list[bytes]:
+        """b"storyid\tcluster" per row."""
+        if self._lines is None:
+            off = _BAND_HEAD.size + 1 + (8 + self.sig_len) * self.count
+            self._lines = self.raw[off:].split(b"\n") if self.count else []
+        return self._lines
+
+    def times_bytes(self) -> bytes:
+        """The times column as little-endian float64 bytes (a slice of ``raw`` when decoded)."""
+        if self.raw:
+            off = _BAND_HEAD.size + 1
+            return self.raw[off : off + 8 * self.count]
+        return np.asarray(self.times, dtype="<f8").tobytes()
+
+    def sigs_bytes(self) -> bytes:
+        if self.raw:
+            off = _BAND_HEAD.size + 1 + 8 * self.count
+            return self.raw[off : off + self.sig_len * self.count]
+        return self.sigs.tobytes()
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return self.count
 
     def storyid(self, i: int) -> str:
         return self.lines[i].partition(b"\t")[0].decode()
@@ -131,17 +191,84 @@ def encode_columns(
 
 
 def decode_columns(raw: bytes) -> BandColumns:
+    if raw[:1] != b"B" or len(raw) < _BAND_HEAD.size + 1:
+        raise ValueError("not a band entry list")
+    return BandColumns(raw=bytes(raw))
+
+
+_TIME = struct.Struct("<d")
+
+
+def _single(t: float, sig: bytes, line: bytes) -> bytes:
+    """``encode_columns([t], sig, [line])`` without the generic path."""
+    return b"".join((_BAND_HEAD.pack(b"B", 1), bytes((len(sig),)), _TIME.pack(t), sig, line))
+
+
+def _sorted_times(raw: bytes, off: int, count: int) -> bool:
+    """Times already non-decreasing (so a stable sort by time keeps the order); NaN -> False."""
+    times = struct.unpack_from(f"<{count}d", raw, off)
+    return all(map(operator.le, times, times[1:]))
+
+
+def append_entry(
+    raw: bytes | None, t: float, sig: bytes, line: bytes, mine: bytes, max_entries: int
+) -> bytes:
+    """``raw`` (a band list, or None) with one entry added; ``mine`` = b"storyid\t" of that entry.
+
+    Byte-for-byte the value ``encode_columns`` gives for: the list without the rows of the
+    same story id, capped to the ``max_entries - 1`` most recent by event time (stable order
+    of the kept rows by time when capping, else their order), plus the new entry. The common
+    case (story not listed, room left) splices bytes without decoding anything.
+    """
+    if raw is None:
+        return _single(t, sig, line)
     tag, count = _BAND_HEAD.unpack_from(raw)
     if tag != b"B":
         raise ValueError("not a band entry list")
     sig_len = raw[_BAND_HEAD.size]
+    if not count or sig_len != len(sig):
+        # Empty, or written with another signature size (config changed): start the list again.
+        return _single(t, sig, line)
     off = _BAND_HEAD.size + 1
-    times = np.frombuffer(raw, dtype="<f8", count=count, offset=off)
-    off += 8 * count
-    sigs = np.frombuffer(raw, dtype=np.uint8, count=count * sig_len, offset=off).reshape(count, sig_len)
-    off += count * sig_len
-    lines = bytes(raw[off:]).split(b"\n") if count else []
-    return BandColumns(times, sigs, lines)
+    sigs_off = off + 8 * count
+    lines_off = sigs_off + sig_len * count
+    listed = raw.startswith(mine, lines_off) or raw.find(b"\n" + mine, lines_off) >= 0
+    if not listed:
+        drop = max(0, count + 1 - max_entries)
+        if drop == 0:
+            rest = raw[lines_off:]
+        elif drop < count and _sorted_times(raw, off, count):
+            # Capped, and already in time order (the usual case once a key is hot): the
+            # stable sort by time keeps the order, so the oldest ``drop`` rows just go.
+            rest = raw[lines_off:].split(b"\n", drop)[drop]
+        else:
+            rest = None
+        if rest is not None:
+            return b"".join(
+                (
+                    _BAND_HEAD.pack(b"B", count - drop + 1),
+                    bytes((sig_len,)),
+                    raw[off + 8 * drop : sigs_off],
+                    _TIME.pack(t),
+                    raw[sigs_off + sig_len * drop : lines_off],
+                    sig,
+                    rest,
+                    b"\n",
+                    line,
+                )
+            )
+    cols = decode_columns(raw)
+    lines = cols.lines
+    keep = [i for i, ln in enumerate(lines) if not ln.startswith(mine)] if listed else list(range(count))
+    if len(keep) + 1 > max_entries:
+        # Keep the most recent by event time: a hot key (boilerplate, common words) stays small.
+        times = cols.times
+        keep = sorted(keep, key=lambda i: times[i])[len(keep) + 1 - max_entries :]
+    if len(keep) == count:
+        return encode_columns(np.append(cols.times, t), cols.sigs.tobytes() + sig, [*lines, line])
+    return encode_columns(
+        np.append(cols.times[keep], t), cols.sigs[keep].tobytes() + sig, [*(lines[i] for i in keep), line]
+    )
 
 
 def encode_band(entries: list[BandEntry]) -> bytes:

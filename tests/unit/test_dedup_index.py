@@ -292,3 +292,39 @@ def test_unversioned_same_text_later_is_a_redelivery_not_an_update() -> None:
     assert deduper.decide(delivery(first)).event == "new"
     again = deduper.decide(delivery(first + timedelta(hours=1)))
     assert (again.event, again.method, again.similarity) == ("duplicate", "redelivery", 1.0)
+
+
+def test_candidates_keep_the_first_best_row_per_story_and_family() -> None:
+    """``candidates`` (best row chosen before decoding ids) == the per-row list, reduced.
+
+    An updated story stays listed with its old signature under keys the new version does
+    not share, so one story id can appear with several similarities and times.
+    """
+    from streams.dedup.index import Candidate, candidates_from_columns
+    from streams.dedup.state import decode_columns
+
+    cfg = DedupConfig()
+    index = DedupIndex(DedupStores({}, {}, {}), cfg)
+    index.decide(mk())
+    index.decide(mk(version=2, paragraphs=[*BODY[:3], "Officials raised the toll to 19.", BODY[4]]))
+    index.decide(mk(item_id="AP-1", agency="AP", paragraphs=REWRITE))
+    index.decide(mk(item_id="AP-1", agency="AP", version=2, paragraphs=REWRITE[:3]))
+    index.decide(mk(item_id="X", paragraphs=OTHER))
+    for s in (
+        mk(item_id="TR-9", paragraphs=BODY[:4]),
+        mk(item_id="AP-9", agency="AP", paragraphs=REWRITE[1:]),
+        mk(item_id="TR-1", version=3, paragraphs=BODY[:2]),
+    ):
+        fp = fingerprint(s, cfg.fingerprint)
+        t = event_time(s)
+        for floors, config in (((0.0, 0.0), None), ((cfg.near_threshold, cfg.cluster_threshold), cfg)):
+            decoded = {
+                k: decode_columns(index.stores.bands[k]) for k in fp.band_keys if k in index.stores.bands
+            }
+            best: dict[tuple[str, str], Candidate] = {}
+            for c in candidates_from_columns(decoded, fp, s.storyid, t, cfg.window_s, floors):
+                k = (c.storyid, c.family)
+                if k not in best or c.similarity > best[k].similarity:
+                    best[k] = c
+            expected = sorted(best.values(), key=lambda c: (-c.similarity, c.time, c.storyid))
+            assert candidates(index.stores.bands, s.storyid, fp, t, cfg.window_s, config) == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, MutableMapping
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams.dedup import DedupConfig, DedupIndex, DedupStores
@@ -151,3 +151,75 @@ def test_hot_band_key_keeps_only_the_newest_entries() -> None:
     register_bands(bands, "s-29", fp, 2000.0, "c1", max_entries=5)
     assert [e.storyid for e in decode_band(next(iter(bands.values())))][-1] == "s-29"
     assert len(decode_band(next(iter(bands.values())))) == 5
+
+
+def _reference_append(
+    raw: bytes | None, t: float, sig: bytes, line: bytes, mine: bytes, max_entries: int
+) -> bytes:
+    """The decode / filter / cap / re-encode that ``append_entry`` replaces (same bytes)."""
+    import numpy as np
+
+    from streams.dedup.state import decode_columns, encode_columns
+
+    if raw is None:
+        return encode_columns([t], sig, [line])
+    cols = decode_columns(raw)
+    if cols.sigs.shape[1] != len(sig):
+        return encode_columns([t], sig, [line])
+    keep = [i for i, ln in enumerate(cols.lines) if not ln.startswith(mine)]
+    if len(keep) + 1 > max_entries:
+        keep = sorted(keep, key=lambda i: cols.times[i])[len(keep) + 1 - max_entries :]
+    if len(keep) == len(cols):
+        return encode_columns(np.append(cols.times, t), cols.sigs.tobytes() + sig, [*cols.lines, line])
+    return encode_columns(
+        np.append(cols.times[keep], t),
+        cols.sigs[keep].tobytes() + sig,
+        [*(cols.lines[i] for i in keep), line],
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from([1.0, 2.0, 3.0, 5.0, 8.0]), st.sampled_from(["a", "b", "c", "d", "ab"])),
+        max_size=12,
+    ),
+    t=st.sampled_from([0.5, 3.0, 9.0]),
+    sid=st.sampled_from(["a", "b", "e"]),
+    max_entries=st.integers(0, 14),
+    sig_len=st.sampled_from([2, 3]),
+    sorted_times=st.booleans(),
+)
+def test_append_entry_is_byte_identical_to_decode_and_reencode(
+    rows: list[tuple[float, str]], t: float, sid: str, max_entries: int, sig_len: int, sorted_times: bool
+) -> None:
+    from streams.dedup.state import append_entry, encode_columns, row_line
+
+    if sorted_times:
+        rows = sorted(rows)
+    raw = (
+        encode_columns(
+            [r[0] for r in rows],
+            b"".join(bytes([i % 256]) * 2 for i in range(len(rows))),
+            [row_line(r[1], f"c{i}") for i, r in enumerate(rows)],
+        )
+        if rows
+        else None
+    )
+    line, mine = row_line(sid, "cx"), sid.encode() + b"\t"
+    sig = b"\xff" * sig_len
+    assert append_entry(raw, t, sig, line, mine, max_entries) == _reference_append(
+        raw, t, sig, line, mine, max_entries
+    )
+
+
+def test_lazy_band_columns_read_like_arrays() -> None:
+    from streams.dedup.state import decode_columns, encode_columns
+
+    raw = encode_columns([1.0, 2.0], b"abcd", [b"s1\tc1", b"s2\tc2"])
+    cols = decode_columns(raw)
+    assert len(cols) == 2 and cols.sig_len == 2
+    assert cols.times.tolist() == [1.0, 2.0]
+    assert cols.sigs.tobytes() == b"abcd" and cols.sigs.shape == (2, 2)
+    assert cols.times_bytes() + cols.sigs_bytes() == raw[4:24]
+    assert (cols.storyid(1), cols.cluster(1)) == ("s2", "c2")
