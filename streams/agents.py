@@ -24,7 +24,7 @@ from typing import Any
 import faust
 import orjson
 
-from streams.app import internal_topic
+from streams.app import INTERNAL_TOPICS, TABLES, internal_topic
 from streams.dedup import DedupConfig, event_time
 from streams.dedup.distributed import Step, handle_band_message, on_reply, on_story, partition_for
 from streams.dedup.index import Decision
@@ -138,12 +138,8 @@ def register_agents(app: faust.App, pipeline: Pipeline, config: DedupConfig | No
         # key/value types, not a Schema, decide how Faust serializes table stores and changelogs.
         return app.Table(name, partitions=partitions, key_type=str, value_type=bytes)
 
-    ids_topic = internal("dedup-ids")
-    bands_topic = internal("dedup-bands")
-    ids_table = table("dedup-ids")
-    pending_table = table("dedup-pending")
-    bands_table = table("dedup-bands")
-    content_table = table("dedup-content")
+    ids_topic, bands_topic = (internal(name) for name in INTERNAL_TOPICS)
+    ids_table, pending_table, bands_table, content_table = (table(name) for name in TABLES)
     id_sweeper = Sweeper(config, partitions)
     band_sweeper = Sweeper(config, partitions)
 
@@ -218,6 +214,14 @@ def register_agents(app: faust.App, pipeline: Pipeline, config: DedupConfig | No
                 else:
                     await publish(output, received_ts)
 
+    async def dead_letter(event: Any, exc: Exception) -> None:
+        """An internal record a stage could not handle goes to the DLQ with its bytes."""
+        message = event.message
+        origin = KafkaOrigin(message.topic, message.partition, message.offset, None, _key(message.key))
+        reject = Reject(Reason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
+        record = rejected_event(reject, bytes(event.value or b""), origin=origin)
+        await publish(Output("dlq", origin.key, record), message.timestamp or time.time())
+
     # ------------------------------------------------------------------ ids
     async def carry_out(step: Step) -> None:
         for part, value in step.to_bands.items():
@@ -241,8 +245,9 @@ def register_agents(app: faust.App, pipeline: Pipeline, config: DedupConfig | No
                     id_sweeper.sweep(
                         partition, [(ids_table, config.id_window_hours, config.kill_window_hours)]
                     )
-            except Exception:
+            except Exception as exc:  # a bug: the story still ends somewhere visible
                 log.exception("dedup-ids failed on partition %s offset %s", partition, event.message.offset)
+                await dead_letter(event, exc)
 
     # ------------------------------------------------------------------ bands
     @app.agent(bands_topic, name="wirefeed.dedup-bands", concurrency=1)
@@ -264,5 +269,6 @@ def register_agents(app: faust.App, pipeline: Pipeline, config: DedupConfig | No
                             (content_table, config.window_hours, None),
                         ],
                     )
-            except Exception:
+            except Exception as exc:
                 log.exception("dedup-bands failed on partition %s offset %s", partition, event.message.offset)
+                await dead_letter(event, exc)
