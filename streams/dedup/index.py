@@ -152,7 +152,9 @@ def check_id(ids: Store, story: Story, fp: Fingerprint, t: float) -> Decision | 
     prev = IdEntry.decode(raw)
     sim = 1.0 if prev.exact == fp.exact else compact_similarity(prev.near, fp.near, fp.bits)
     sim = round(min(sim, 1.0 if prev.exact == fp.exact else 0.999), 3)
-    if prev.killed:
+
+    def seen(similarity: float, reason: str) -> Decision:
+        # Every id-level duplicate is published as a re-delivery of the story itself.
         return Decision(
             "duplicate",
             story.storyid,
@@ -160,9 +162,12 @@ def check_id(ids: Store, story: Story, fp: Fingerprint, t: float) -> Decision | 
             prev.cluster,
             story.storyid,
             "redelivery",
-            sim,
-            reason="redelivery" if kill else "killed",
+            similarity,
+            reason,
         )
+
+    if prev.killed:
+        return seen(sim, "redelivery" if kill else "killed")
     if kill:
         return Decision("kill", story.storyid, fp.exact, prev.cluster, reason="kill")
     rank = _rank(story)
@@ -172,40 +177,11 @@ def check_id(ids: Store, story: Story, fp: Fingerprint, t: float) -> Decision | 
     same_version = (rank == prev.rank and rank != NO_RANK) or (
         rank == NO_RANK and (t == prev.time or prev.exact == fp.exact)
     )
-    if same_version and prev.exact == fp.exact:
-        return Decision(
-            "duplicate",
-            story.storyid,
-            fp.exact,
-            prev.cluster,
-            story.storyid,
-            "redelivery",
-            1.0,
-            reason="redelivery",
-        )
+    if (same_version or not newer) and prev.exact == fp.exact:
+        # The same text again (an older version with today's text included): a plain re-delivery.
+        return seen(1.0, "redelivery")
     if not newer:
-        if prev.exact == fp.exact:
-            # An older version with today's text: a plain redelivery.
-            return Decision(
-                "duplicate",
-                story.storyid,
-                fp.exact,
-                prev.cluster,
-                story.storyid,
-                "redelivery",
-                1.0,
-                reason="redelivery",
-            )
-        return Decision(
-            "duplicate",
-            story.storyid,
-            fp.exact,
-            prev.cluster,
-            story.storyid,
-            "redelivery",
-            sim,
-            reason="stale",
-        )
+        return seen(sim, "stale")
     kind: EventKind = "correction" if story.signal == Signal.CORRECTION else "update"
     return Decision(kind, story.storyid, fp.exact, prev.cluster, reason=kind)
 
