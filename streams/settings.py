@@ -1,8 +1,8 @@
 """One typed settings object, read from the environment.
 
 Every knob the worker, the CLI and the tests use lives here, with its
-environment variable, default and meaning (the README's configuration table is
-generated from `Settings.describe()`, so the two cannot drift).
+environment variable, default and meaning (`wirefeed config` prints them; a unit
+test checks that the README's configuration table lists every one).
 """
 
 from __future__ import annotations

@@ -50,3 +50,11 @@ def test_describe_covers_every_field() -> None:
     rows = Settings.describe()
     assert len(rows) == len(Settings.__dataclass_fields__)
     assert all(env and help_text for env, _default, help_text in rows)
+
+
+def test_readme_documents_every_setting() -> None:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    for env, default, _help in Settings.describe():
+        assert f"| `{env}` |" in readme, f"README's configuration table lacks {env}"
