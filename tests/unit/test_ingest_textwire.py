@@ -143,8 +143,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "charset": "utf-8",
     },
 }
-# The lead's webtext sniff (earlier in detection order) claims any short text whose
-# last line is an agency signature (`dpa kre/su`, `Reuter`), which classic wires also end with.
+# Classic wires end with agency signatures too (`dpa kre/su`, `Reuter`); the webtext sniff,
+# earlier in detection order, leaves them alone because they open with a dateline.
 
 
 def check(story: Story, exp: dict[str, Any]) -> None:
