@@ -52,7 +52,10 @@ def wait_ready(settings: Settings, proc: subprocess.Popen[bytes], log_path: Path
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise WorkerFailed(f"the worker exited with {proc.returncode}:\n{_tail(log_path)}")
-        with contextlib.suppress(urllib.error.URLError, OSError), urllib.request.urlopen(url, timeout=2) as response:
+        with (
+            contextlib.suppress(urllib.error.URLError, OSError),
+            urllib.request.urlopen(url, timeout=2) as response,
+        ):
             if response.status == 200:
                 return
         time.sleep(0.3)

@@ -91,4 +91,3 @@ def test_seed_garbage_then_seed_again_on_one_partition(
     assert metric_value(metrics, "wirefeed_stories_total", event="new") >= 1
     assert metric_value(metrics, "wirefeed_processing_seconds_count") == 4
     assert metric_value(metrics, "wirefeed_publish_latency_seconds_count") == 4
-

@@ -56,5 +56,5 @@ def test_readme_documents_every_setting() -> None:
     from tests.conftest import ROOT
 
     readme = (ROOT / "README.md").read_text()
-    for env, default, _help in Settings.describe():
+    for env, _default, _help in Settings.describe():
         assert f"| `{env}` |" in readme, f"README's configuration table lacks {env}"
