@@ -27,6 +27,7 @@ test: setup lint
 
 lint: setup
 	$(BIN)/ruff check streams tests bench
+	$(BIN)/ruff format --check streams tests bench
 	$(BIN)/mypy
 
 unit: setup
