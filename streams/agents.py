@@ -255,12 +255,13 @@ def register_agents(app: faust.App, pipeline: Pipeline, config: DedupConfig | No
         async for event in stream.events():
             partition = event.message.partition
             try:
-                reply = handle_band_message(event.value, bands_table, content_table, config)
+                msg = orjson.loads(event.value)
+                reply = handle_band_message(msg, bands_table, content_table, config)
                 if reply is not None:
                     await ids_topic.send(
                         key=reply.storyid.encode(), value=reply.payload, partition=reply.reply_to
                     )
-                band_sweeper.observe(partition, float(orjson.loads(event.value)["t"]))
+                band_sweeper.observe(partition, float(msg["t"]))
                 if band_sweeper.due(partition):
                     band_sweeper.sweep(
                         partition,

@@ -129,8 +129,11 @@ class BandReply:
     payload: bytes
 
 
-def handle_band_message(raw: bytes, bands: Store, content: Store, config: DedupConfig) -> BandReply | None:
-    msg = orjson.loads(raw)
+def handle_band_message(
+    raw: bytes | dict[str, Any], bands: Store, content: Store, config: DedupConfig
+) -> BandReply | None:
+    """One bands-stage record, as bytes or already decoded (the agent also reads its time)."""
+    msg = orjson.loads(raw) if isinstance(raw, bytes) else raw
     op = msg["op"]
     storyid: str = msg["storyid"]
     keys: list[str] = msg["keys"]
