@@ -37,14 +37,25 @@ _QUALIFIER_RE = re.compile(r"\s*,\s*([^\W\d_][\w .'-]{1,30}?)(?=[,.;:)\n]|\s+\(|
 # lead); repeats of one term add half their weight, at most twice, so one word said ten
 # times does not make a topic. Tuned on the dev split of the eval set only.
 TOP_MIN_SCORE = 3.5
-TOP_RELATIVE = 0.4  # a second top-level topic needs 40% of the best one's score
+TOP_RELATIVE = 0.5  # a second top-level topic needs half the best one's score
 SUB_MIN_SCORE = 3.0
 SUB_RELATIVE = 0.3
 MAX_TOP = 3
 MIN_DISTINCT_TERMS = 2
-SINGLE_TERM_SCORE = 6.0
+SINGLE_TERM_SCORE = 4.5
 MAX_SUB_PER_TOP = 3
-CHILD_TO_PARENT = 1.0  # evidence for "armed conflict" is evidence for "conflict, war and peace"
+SHARED_TERM_SHARE = 0.5  # see Tagger._top_level_scores
+# Where a language is spoken (official or main language): breaks ties between towns of one
+# name in a dateline ("ZAMORA" in a Spanish story is the Spanish town, not the Mexican one).
+LANGUAGE_COUNTRIES: dict[str, frozenset[str]] = {
+    "en": frozenset("US GB IE AU NZ CA ZA IN NG KE GH SG PH".split()),
+    "fr": frozenset("FR BE CH CA LU MC SN CI ML BF NE CM CD CG GA MA DZ TN HT MG BJ TG GN".split()),
+    "de": frozenset("DE AT CH LU LI".split()),
+    "es": frozenset("ES MX AR CO CL PE VE EC BO UY PY CU DO GT HN SV NI CR PA PR GQ".split()),
+    "it": frozenset("IT CH SM VA".split()),
+    "pt": frozenset("PT BR AO MZ CV GW ST TL".split()),
+    "nl": frozenset("NL BE SR".split()),
+}
 # Language: a detection this sure, on this much text, overrides the declared tag.
 OVERRIDE_CONFIDENCE = 0.9
 OVERRIDE_MIN_CHARS = 120
@@ -331,6 +342,9 @@ class Tagger:
                 parent = self.data.topics[parent].parent
             self._ancestors[code] = tuple(chain)
         self._automaton, self._index = self._build()
+        self._minor_by_name: dict[str, list[Any]] = defaultdict(list)
+        for (name, _cc, _admin1), city in self.data.minor_cities.items():
+            self._minor_by_name[name].append(city)
         langid.warm_up()
 
     # ----------------------------------------------------------------- building
@@ -559,56 +573,103 @@ class Tagger:
     def _topics(
         self, scan: _Scan, language: str | None, headline_end: int, lead_end: int
     ) -> tuple[list[Subject], dict[str, list[str]]]:
-        own: dict[str, float] = defaultdict(float)
+        # What each (code, term) pair adds: its weight where first seen (more in the headline
+        # and lead), half of it for up to two repeats.
+        contrib: dict[tuple[str, str], float] = {}
         seen: dict[tuple[str, str], int] = defaultdict(int)
-        terms: dict[str, dict[str, None]] = defaultdict(dict)
         for start, _end, payloads in _outermost(scan.topic_hits):
             factor = 1.5 if start < headline_end else 1.2 if start < lead_end else 1.0
             for p in payloads:
-                n = seen[(p.target, p.term)]
-                seen[(p.target, p.term)] = n + 1
+                pair = (p.target, p.term)
+                n = seen[pair]
+                seen[pair] = n + 1
                 if n == 0:
-                    own[p.target] += p.weight * factor
-                    terms[p.target][p.term] = None
+                    contrib[pair] = p.weight * factor
                 elif n <= 2:
-                    own[p.target] += p.weight * 0.5
-        if not own:
+                    contrib[pair] += p.weight * 0.5
+        if not contrib:
             return [], {}
-        # Aggregate up the tree: a code's score is its own plus its children's (damped).
+        own: dict[str, float] = defaultdict(float)
+        for (code, _term), value in contrib.items():
+            own[code] += value
+        # Specific codes: own evidence plus their descendants'.
         total: dict[str, float] = defaultdict(float)
         for code, score in own.items():
             total[code] += score
-            code_terms = terms[code]
-            weight = 1.0
             for ancestor in self._ancestors[code]:
-                weight *= CHILD_TO_PARENT
-                total[ancestor] += score * weight
-                terms[ancestor].update(code_terms)  # dict: keeps first-seen order, no repeats
-        tops = sorted((c for c in total if self.data.topics[c].parent is None), key=lambda c: -total[c])
-        best = total[tops[0]] if tops else 0.0
+                total[ancestor] += score
+        top_scores, top_terms = self._top_level_scores(contrib)
+        tops = sorted(top_scores, key=lambda c: (-top_scores[c], c))
+        best = top_scores[tops[0]] if tops else 0.0
         chosen_tops = [
             c
             for c in tops[:MAX_TOP]
-            if total[c] >= TOP_MIN_SCORE
-            and total[c] >= TOP_RELATIVE * best
+            if top_scores[c] >= TOP_MIN_SCORE
+            and top_scores[c] >= TOP_RELATIVE * best
             # One word is not a topic ("record", "oil") unless it is strong evidence.
-            and (len(terms[c]) >= MIN_DISTINCT_TERMS or total[c] >= SINGLE_TERM_SCORE)
+            and (len(top_terms[c]) >= MIN_DISTINCT_TERMS or top_scores[c] >= SINGLE_TERM_SCORE)
         ]
+        code_terms: dict[str, dict[str, None]] = defaultdict(dict)
+        for code, term in contrib:
+            for target in (code, *self._ancestors[code]):
+                code_terms[target][term] = None  # dict: keeps first-seen order, no repeats
         subjects: list[Subject] = []
         matched: dict[str, list[str]] = {}
         for top in chosen_tops:
-            subjects.append(self._subject(top, total[top], best, language))
-            matched[top] = list(terms[top])[:12]
+            subjects.append(self._subject(top, top_scores[top], best, language))
+            matched[top] = list(code_terms[top])[:12]
             subs = sorted(
                 (c for c in total if c != top and self._roots[c] == top and own.get(c, 0) > 0),
-                key=lambda c: -total[c],
+                key=lambda c: (-total[c], c),
             )
             sub_best = total[subs[0]] if subs else 0.0
             for code in subs[:MAX_SUB_PER_TOP]:
                 if total[code] >= SUB_MIN_SCORE and total[code] >= SUB_RELATIVE * sub_best:
                     subjects.append(self._subject(code, total[code], best, language))
-                    matched[code] = list(terms[code])[:12]
+                    matched[code] = list(code_terms[code])[:12]
         return subjects, matched
+
+    def _top_level_scores(
+        self, contrib: dict[tuple[str, str], float]
+    ) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """Score of each top-level topic: every matched term counted once per tree.
+
+        A word listed under a topic and under its subtopic ("president" under politics and
+        under heads of state) is one piece of evidence, not two. A word listed under several
+        trees ("army": conflict, and defence under politics; "law": justice and parliament)
+        is explained by the tree the story's other words support best: it counts fully
+        there and only SHARED_TERM_SHARE elsewhere, so a war report full of soldiers does not
+        become a politics story by the taxonomy's placement of "defence".
+        """
+        per_root: dict[str, dict[str, float]] = defaultdict(dict)
+        for (code, term), value in contrib.items():
+            terms = per_root[self._roots[code]]
+            if term not in terms or value > terms[term]:
+                terms[term] = value
+        roots_of: dict[str, list[str]] = defaultdict(list)
+        for root, terms in per_root.items():
+            for term in terms:
+                roots_of[term].append(root)
+        support = {
+            root: sum(v for t, v in terms.items() if len(roots_of[t]) == 1) for root, terms in per_root.items()
+        }
+        scores: dict[str, float] = {}
+        kept_terms: dict[str, list[str]] = {}
+        for root, terms in per_root.items():
+            score = 0.0
+            distinct: list[str] = []
+            for term, value in terms.items():
+                owners = roots_of[term]
+                if len(owners) > 1 and value > 0:
+                    owner = max(owners, key=lambda r: (support[r], r))
+                    if owner != root:
+                        value *= SHARED_TERM_SHARE
+                score += value
+                if value >= 1.0:
+                    distinct.append(term)
+            scores[root] = score
+            kept_terms[root] = distinct
+        return scores, kept_terms
 
     def _root(self, code: str) -> str:
         topic = self.data.topics[code]
@@ -721,18 +782,13 @@ class Tagger:
             m.ambiguous = m.ambiguous or ambiguous
             m.implied = (m.implied if m.count > 1 else True) and implied
 
-        dateline_key: tuple[str, str] | None = None
-        if story.dateline and story.dateline.place:
-            found = self._index.get(fold_term(story.dateline.place), ())
-            options = [p for p in found if p.kind in ("country", "city", "region")]
-            if options:
-                choice = self._choose(options, context, "")
-                dateline_key = (("country" if choice.kind == "country" else choice.kind), choice.target)
-                cc = self._cc(choice)
-                if cc:
-                    context.add(cc)
-
         minor: dict[str, Any] = {}
+        dateline_key = self._dateline_place(story, context, language, minor)
+        if dateline_key:
+            cc = self._cc_of(dateline_key, minor)
+            if cc:
+                context.add(cc)
+
         for hit, places in candidates_per_hit:
             after = text[hit.end : hit.end + 40]
             choice = self._choose(places, context, after) if len(places) > 1 else places[0]
@@ -758,7 +814,7 @@ class Tagger:
         if dateline_key and dateline_key[0] != "country":
             # The dateline city's country is a country the story is about ("MADRID, 3 mars"
             # on a Spanish jobless story that never says "Espagne"), as for any city.
-            cc = self._cc_of(dateline_key)
+            cc = self._cc_of(dateline_key, minor)
             if cc and cc in self.data.countries and ("country", cc) not in mentions:
                 mentions[("country", cc)] = _PlaceMention("country", cc, count=1, first=-1, implied=True)
 
@@ -811,14 +867,56 @@ class Tagger:
                 )
         return out
 
-    def _cc_of(self, key: tuple[str, str]) -> str | None:
+    def _cc_of(self, key: tuple[str, str], minor: dict[str, Any]) -> str | None:
         kind, target = key
         if kind == "city":
-            city = self.data.cities.get(int(target))
+            city = minor.get(target) or self.data.cities.get(int(target))
             return city.cc if city else None
         if kind == "region":
             return self.data.regions[target].cc
         return target if kind == "country" else None
+
+    def _dateline_place(
+        self, story: Story, context: set[str], language: str | None, minor: dict[str, Any]
+    ) -> tuple[str, str] | None:
+        """The dateline's place: "MADRID, 3 mars (AFP)", "NAIROBI, Kenya (AP)", "ZAMORA, 25 nov (EFE)".
+
+        A dateline names a place by construction, so towns below the main gazetteer's
+        threshold are looked up here too (not in running text, where "Bath" or "Nice" may
+        be words): an unqualified town is taken in a country the story names, else in a
+        country where the story's language is spoken, else the most populous one.
+        """
+        dateline = story.dateline
+        if not dateline or not dateline.place:
+            return None
+        place = dateline.place
+        raw = dateline.raw or ""
+        at = raw.find(place)
+        after = raw[at + len(place) :] if at >= 0 else ""
+        options = [p for p in self._index.get(fold_term(place), ()) if p.kind in ("country", "city", "region")]
+        if options:
+            choice = self._choose(options, context, after)
+            small = self._qualified_minor_city(place, after, choice)
+            if small is None:
+                return ("country" if choice.kind == "country" else choice.kind), choice.target
+        else:
+            towns = self._minor_by_name.get(fold_term(place))
+            if not towns:
+                return None
+            qualifier = self._qualifier(after)
+            home = LANGUAGE_COUNTRIES.get(language or "", ())
+
+            def rank(town: Any) -> tuple[bool, bool, bool, int]:
+                return (
+                    bool(qualifier) and town.cc == qualifier[0],
+                    town.cc in context,
+                    town.cc in home,
+                    town.population,
+                )
+
+            small = max(towns, key=rank)
+        minor[str(small.geonameid)] = small
+        return "city", str(small.geonameid)
 
     def _choose(self, options: list[_Payload], context: set[str], after: str) -> _Payload:
         """Pick one reading of an ambiguous name: "Paris, Texas", Georgia the state or the country."""

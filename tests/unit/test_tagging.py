@@ -112,6 +112,44 @@ def test_topics(tagger: Tagger, headline: str, body: str, expected: set[str]) ->
     assert expected <= codes(tagger.tag(story(headline, body)))
 
 
+@pytest.mark.parametrize(
+    ("headline", "body", "expected", "absent"),
+    [
+        # "army", "soldiers", "troops" are listed under conflict and under defence (politics in
+        # the IPTC tree): the story's other words explain them as conflict.
+        (
+            "Rebels overrun army base in the north",
+            "Rebel fighters attacked an army base overnight, killing twelve soldiers, the military "
+            "said. Fighting continued with artillery and drones near the front line, and troops "
+            "were sent as reinforcements.",
+            {"16000000", "20000056"},
+            {"11000000"},
+        ),
+        # Central banks are economy > macro economics in the IPTC tree, not economic policy.
+        (
+            "Central bank cuts rates to support growth",
+            "The central bank lowered its benchmark interest rate by a quarter point on Thursday, "
+            "citing slowing inflation and weak growth. Markets had expected the cut.",
+            {"04000000", "20000350"},
+            {"11000000"},
+        ),
+        (
+            "US raises tariffs on Chinese steel",
+            "Washington will double tariffs on steel imports from China, the trade representative "
+            "said, in a move likely to hit exports and widen the trade war.",
+            {"04000000", "20000373", "20000384"},
+            {"11000000"},
+        ),
+    ],
+)
+def test_topic_evidence_counted_once_per_tree(
+    tagger: Tagger, headline: str, body: str, expected: set[str], absent: set[str]
+) -> None:
+    found = codes(tagger.tag(story(headline, body)))
+    assert expected <= found
+    assert not absent & found
+
+
 def test_negative_terms_and_nested_terms(tagger: Tagger) -> None:
     # "cessez-le-feu" must not count as a fire ("feu"), and a video game is not sport.
     tagged = tagger.tag(
@@ -196,6 +234,77 @@ def test_dateline_city_gives_its_country(tagger: Tagger) -> None:
     )
     assert tagged.places[0].uri == "https://sws.geonames.org/3117735/"
     assert "ES" in countries(tagged)
+
+
+@pytest.mark.parametrize(
+    ("raw", "place", "body", "geonameid", "cc"),
+    [
+        # Towns below the gazetteer's 150,000 threshold: a dateline names a place by construction.
+        (
+            "ZAMORA, 25 nov (EFE).-",
+            "ZAMORA",
+            "Un incendio forestal arrasa 5.000 hectáreas en la provincia.",
+            "3104342",
+            "ES",
+        ),
+        (
+            "AVIGNON, 25 nov 2026 (AFP) -",
+            "AVIGNON",
+            "Le festival a battu un record de fréquentation cette année.",
+            "3035681",
+            "FR",
+        ),
+        # A qualifier in the dateline picks the town ("PARIS, Texas") over the capital.
+        (
+            "PARIS, Texas (AP) —",
+            "PARIS",
+            "A tornado damaged dozens of homes on Tuesday night.",
+            "4717560",
+            "US",
+        ),
+        (
+            "NAIROBI, Kenya (AP) —",
+            "NAIROBI",
+            "Heavy rains have killed 40 people in the capital.",
+            "184745",
+            "KE",
+        ),
+    ],
+)
+def test_dateline_towns_and_qualifiers(
+    tagger: Tagger, raw: str, place: str, body: str, geonameid: str, cc: str
+) -> None:
+    tagged = tagger.tag(story("", body, dateline=Dateline(raw=raw, place=place)))
+    assert tagged.places[0].uri == f"https://sws.geonames.org/{geonameid}/"
+    assert cc in countries(tagged)
+
+
+def test_dateline_town_prefers_a_country_of_the_story_language(tagger: Tagger) -> None:
+    # GeoNames has an Orange in California (141,000), Australia and Vaucluse (30,000):
+    # in a French dispatch the dateline is the French town, in an English one the biggest.
+    fr = tagger.tag(
+        story(
+            "Le festival d'opéra s'ouvre au théâtre antique",
+            "Le maire a inauguré samedi la nouvelle saison devant des milliers de spectateurs.",
+            dateline=Dateline(raw="ORANGE, 25 nov 2026 (AFP) -", place="ORANGE"),
+        )
+    )
+    assert countries(fr) == {"FR"}
+    en = tagger.tag(
+        story(
+            "Council approves new budget",
+            "The city council approved the budget on Tuesday after a long debate.",
+            dateline=Dateline(raw="ORANGE (AP) —", place="ORANGE"),
+        )
+    )
+    assert countries(en) == {"US"}
+
+
+def test_unknown_dateline_place_is_ignored(tagger: Tagger) -> None:
+    tagged = tagger.tag(
+        story("", "The council met on Monday.", dateline=Dateline(raw="XQZVILLE (AP) —", place="XQZVILLE"))
+    )
+    assert tagged.places == []
 
 
 def test_city_implies_its_country(tagger: Tagger) -> None:
