@@ -29,6 +29,7 @@ MEDTOP_URI = "http://cv.iptc.org/newscodes/mediatopic/"
 GEONAMES_URI = "https://sws.geonames.org/{}/"
 CREATOR = "wirefeed"
 LEXICON_LANGS = frozenset({"en", "fr", "de", "es"})
+_UMLAUTS = re.compile("[äöüÄÖÜß]")
 _MEDTOP_RE = re.compile(r"(?:mediatopic/|medtop:)(\d{8})")
 # ", Texas" / ", Italy" right after a place name: the state or country that qualifies it.
 _QUALIFIER_RE = re.compile(r"\s*,\s*([^\W\d_][\w .'-]{1,30}?)(?=[,.;:)\n]|\s+\(|$|\s+[a-z])")
@@ -424,9 +425,12 @@ class Tagger:
             # One payload per (kind, target, lang): duplicates come from overlapping sources.
             # Case rules stay in the key: "OTAN" (acronym) and "Otan" (name) fold alike but
             # must both be able to match; the result must not depend on set order.
-            unique = tuple(
-                {(p.kind, p.target, p.lang, p.prefix, p.cased, p.acronym): p for p in payloads}.values()
-            )
+            # The first spelling added is kept (a city's own name before its aliases), so
+            # `term` is the canonical spelling wherever the name is one.
+            first: dict[tuple[str, str, str, bool, bool, bool], _Payload] = {}
+            for p in payloads:
+                first.setdefault((p.kind, p.target, p.lang, p.prefix, p.cased, p.acronym), p)
+            unique = tuple(first.values())
             index[key] = unique
             for p in unique:
                 keyed[f" {key}" if p.prefix else f" {key} "].append(p)
@@ -551,9 +555,14 @@ class Tagger:
                     initial = original[:1]
                     upper_initial = initial.isupper() or initial.isdigit()
                     all_caps: bool | None = None
+                    # Folding makes "Länder" read "lander" (a Venezuelan city): a name the
+                    # gazetteer spells without umlauts does not match text written with them.
+                    umlauts = _UMLAUTS.search(original) is not None
                     kept: list[_Payload] = []
                     for p in named:
                         if p.cased and not upper_initial:
+                            continue
+                        if umlauts and _UMLAUTS.search(p.term) is None:
                             continue
                         if p.acronym:
                             if all_caps is None:
@@ -753,6 +762,7 @@ class Tagger:
                 entity = self.data.entities[entities[0].target]
                 if entity.type == "organisation" and entity.country:
                     org_countries.append((hit.start, entity.country))
+                    context.add(entity.country)  # Aemet + "Valencia": the Spanish one
                 continue
             places = [p for p in hit.payloads if p.kind in ("country", "adj", "city", "region")]
             if not places:
@@ -935,7 +945,12 @@ class Tagger:
             elif p.kind == "adj":
                 value += 0.9
             elif p.kind == "city":
-                value += math.log10(self.data.cities[int(p.target)].population + 10) / 10
+                city = self.data.cities[int(p.target)]
+                value += math.log10(city.population + 10) / 10
+                if p.term != city.name:
+                    # Matched through an alternate name: "Florida" is also listed for
+                    # Floridablanca, but the state is meant.
+                    value -= 0.5
             else:
                 value += 0.3
             return value

@@ -468,3 +468,16 @@ def test_fold_fast_path_equals_reference(text: str) -> None:
     folded = fold(text)
     assert folded == text.translate(_TABLE)
     assert len(folded) == len(text)
+
+
+def test_umlauts_in_text_do_not_match_a_name_spelled_without_them(tagger: Tagger) -> None:
+    # "Länder" folds to "lander", a Venezuelan city; "Zürich" must still match.
+    assert tagger.tag(story("", "Die Kultusminister der Länder wollen mehr Lehrer einstellen.")).places == []
+    assert "CH" in countries(tagger.tag(story("", "In Zürich stiegen die Mieten erneut.")))
+
+
+def test_a_name_beats_another_place_s_alternate_name(tagger: Tagger) -> None:
+    # GeoNames lists "Florida" as an alternate name of Floridablanca (Colombia).
+    tagged = tagger.tag(story("", "The hurricane strengthened as it headed for Florida, forecasters said."))
+    assert countries(tagged) == {"US"}
+    assert "https://sws.geonames.org/4155751/" in geonames(tagged)
