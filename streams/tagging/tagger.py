@@ -48,15 +48,16 @@ MAX_SUB_PER_TOP = 3
 SHARED_TERM_SHARE = 0.5  # see Tagger._top_level_scores
 # Where a language is spoken (official or main language): breaks ties between towns of one
 # name in a dateline ("ZAMORA" in a Spanish story is the Spanish town, not the Mexican one).
-LANGUAGE_COUNTRIES: dict[str, frozenset[str]] = {
-    "en": frozenset("US GB IE AU NZ CA ZA IN NG KE GH SG PH".split()),
-    "fr": frozenset("FR BE CH CA LU MC SN CI ML BF NE CM CD CG GA MA DZ TN HT MG BJ TG GN".split()),
-    "de": frozenset("DE AT CH LU LI".split()),
-    "es": frozenset("ES MX AR CO CL PE VE EC BO UY PY CU DO GT HN SV NI CR PA PR GQ".split()),
-    "it": frozenset("IT CH SM VA".split()),
-    "pt": frozenset("PT BR AO MZ CV GW ST TL".split()),
-    "nl": frozenset("NL BE SR".split()),
+_LANGUAGE_COUNTRIES = {
+    "en": "US GB IE AU NZ CA ZA IN NG KE GH SG PH",
+    "fr": "FR BE CH CA LU MC SN CI ML BF NE CM CD CG GA MA DZ TN HT MG BJ TG GN",
+    "de": "DE AT CH LU LI",
+    "es": "ES MX AR CO CL PE VE EC BO UY PY CU DO GT HN SV NI CR PA PR GQ",
+    "it": "IT CH SM VA",
+    "pt": "PT BR AO MZ CV GW ST TL",
+    "nl": "NL BE SR",
 }
+LANGUAGE_COUNTRIES = {lang: frozenset(ccs.split()) for lang, ccs in _LANGUAGE_COUNTRIES.items()}
 # Language: a detection this sure, on this much text, overrides the declared tag.
 OVERRIDE_CONFIDENCE = 0.9
 OVERRIDE_MIN_CHARS = 120
@@ -660,7 +661,8 @@ class Tagger:
             for term in terms:
                 roots_of[term].append(root)
         support = {
-            root: sum(v for t, v in terms.items() if len(roots_of[t]) == 1) for root, terms in per_root.items()
+            root: sum(v for t, v in terms.items() if len(roots_of[t]) == 1)
+            for root, terms in per_root.items()
         }
         scores: dict[str, float] = {}
         kept_terms: dict[str, list[str]] = {}
@@ -903,7 +905,9 @@ class Tagger:
         raw = dateline.raw or ""
         at = raw.find(place)
         after = raw[at + len(place) :] if at >= 0 else ""
-        options = [p for p in self._index.get(fold_term(place), ()) if p.kind in ("country", "city", "region")]
+        options = [
+            p for p in self._index.get(fold_term(place), ()) if p.kind in ("country", "city", "region")
+        ]
         if options:
             choice = self._choose(options, context, after)
             small = self._qualified_minor_city(place, after, choice)
@@ -914,11 +918,12 @@ class Tagger:
             if not towns:
                 return None
             qualifier = self._qualifier(after)
-            home = LANGUAGE_COUNTRIES.get(language or "", ())
+            wanted_cc = qualifier[0] if qualifier else None
+            home = LANGUAGE_COUNTRIES.get(language or "", frozenset())
 
             def rank(town: Any) -> tuple[bool, bool, bool, int]:
                 return (
-                    bool(qualifier) and town.cc == qualifier[0],
+                    town.cc == wanted_cc,
                     town.cc in context,
                     town.cc in home,
                     town.population,
