@@ -201,6 +201,12 @@ _AFTER_TITLE_RE = re.compile(
     rf"(?P<name>{_NAME_TOKEN}(?:\s+(?:(?:de|da|del|van|von|der|den|di|dos|bin|ben|le|la)\s+)?{_NAME_TOKEN}){{1,3}})"
 )
 # Capitalised words that follow titles but are not given names.
+# "Anne Lefèvre, the city's mayor", "Hans Weber, Sprecher der Polizei": up to three words
+# (an article, a possessive) between the comma and the title word.
+_BEFORE_TITLE_RE = re.compile(
+    rf"(?<![\w'’-])(?P<name>{_NAME_TOKEN}(?:\s+(?:(?:de|da|del|van|von|der|den|di|dos|bin|ben|le|la)\s+)?{_NAME_TOKEN}){{1,3}}),"
+    rf"\s+(?:[\w'’-]+\s+){{0,3}}$"
+)
 _NOT_NAMES = frozenset(
     fold_term(w)
     for w in [
@@ -294,7 +300,7 @@ class _Scan:
 
     topic_hits: list[tuple[int, int, tuple[_Payload, ...]]] = field(default_factory=list)
     named: list[_Hit] = field(default_factory=list)
-    title_ends: list[int] = field(default_factory=list)
+    titles: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each title word
 
 
 @dataclass(slots=True)
@@ -480,7 +486,7 @@ class Tagger:
         named = self._named_hits(scan.named)
         places = self._places(story, named, text, language, len(headline))
         t4 = time.perf_counter()
-        people, orgs = self._entities(scan.title_ends, named, text, language, len(headline))
+        people, orgs = self._entities(scan.titles, named, text, language, len(headline))
         t5 = time.perf_counter()
         times.language, times.scan, times.topics = (t1 - t0) * 1e6, (t2 - t1) * 1e6, (t3 - t2) * 1e6
         times.places, times.entities = (t4 - t3) * 1e6, (t5 - t4) * 1e6
@@ -543,7 +549,7 @@ class Tagger:
         result = _Scan()
         topic_hits = result.topic_hits
         named_hits = result.named
-        title_ends = result.title_ends
+        titles = result.titles
         for end, (back, length, by_lang, named, needs_check, is_title) in self._automaton.iter(folded):
             start = end - back
             if by_lang is not None:
@@ -576,7 +582,7 @@ class Tagger:
                 else:
                     named_hits.append(_Hit(start, start + length, named))
             if is_title:
-                title_ends.append(start + length)
+                titles.append((start, start + length))
         return result
 
     # ----------------------------------------------------------------- topics
@@ -964,7 +970,12 @@ class Tagger:
 
     # ----------------------------------------------------------------- entities
     def _entities(
-        self, title_hits: list[int], named: list[_Hit], text: str, language: str | None, headline_end: int
+        self,
+        titles: list[tuple[int, int]],
+        named: list[_Hit],
+        text: str,
+        language: str | None,
+        headline_end: int,
     ) -> tuple[list[Subject], list[Subject]]:
         found: dict[str, list[int]] = defaultdict(list)
         covered: list[tuple[int, int]] = []
@@ -975,20 +986,20 @@ class Tagger:
                     found[p.target].append(hit.start)
                     break
         pattern_people: dict[str, tuple[str, list[int]]] = {}
-        title_ends = sorted(set(title_hits))
-        for title_end in title_ends:
+        for title_start, title_end in sorted(set(titles)):
+            # "le ministre Jean Dupont" (name after the title) or "Jean Dupont, the mayor,"
+            # (an apposition before it).
             match = _AFTER_TITLE_RE.match(text, title_end)
+            if match is None:
+                match = _BEFORE_TITLE_RE.search(text, max(0, title_start - 90), title_start)
             if match is None:
                 continue
             start, end = match.span("name")
             name = match.group("name")
-            tokens = name.split()
-            if fold_term(tokens[0]) in _NOT_NAMES:
+            if "\n" in name or any(fold_term(t) in _NOT_NAMES for t in name.split()):
                 continue
             if any(s < end and start < e for s, e in covered):
                 continue  # already a known person, organisation or place
-            if "\n" in name:
-                continue
             pid = slug(name)
             entry = pattern_people.setdefault(pid, (name, []))
             entry[1].append(start)

@@ -481,3 +481,30 @@ def test_a_name_beats_another_place_s_alternate_name(tagger: Tagger) -> None:
     tagged = tagger.tag(story("", "The hurricane strengthened as it headed for Florida, forecasters said."))
     assert countries(tagged) == {"US"}
     assert "4155751" in geonames(tagged)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Anne Lefèvre, the city's mayor, said the road would reopen on Friday.", "Anne Lefèvre"),
+        ("Hans Weber, Sprecher der Polizei, sagte am Dienstag, es gebe keine Verletzten.", "Hans Weber"),
+        ("« Nous sommes prêts », a déclaré Claire Martin, maire de la commune.", "Claire Martin"),
+        ("Pedro Gómez, portavoz de los bomberos, explicó que el fuego está controlado.", "Pedro Gómez"),
+    ],
+)
+def test_person_in_apposition_before_a_title(tagger: Tagger, text: str, name: str) -> None:
+    people = tagger.tag(story("", text)).people
+    assert [p.name for p in people] == [name]
+    assert people[0].confidence == 60
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In Paris, the mayor said nothing.",
+        "Later on Monday, the minister spoke.",
+        "On Tuesday, the spokesman said.",
+    ],
+)
+def test_no_person_from_places_or_time_phrases_before_a_title(tagger: Tagger, text: str) -> None:
+    assert tagger.tag(story("", text)).people == []
