@@ -1,11 +1,16 @@
 """Thin agents: read a record, call the pure stages, keep state in tables, send.
 
-Three agents (see streams.dedup.distributed for the why):
+Three agents and a timer (see streams.dedup.distributed for the why):
 
     wires.raw ──ingest──▶ <app>-dedup-ids ──ids──▶ wires.stories / wires.duplicates (+ routed topics)
-         │                    ▲      │
-         ▼                    │      ▼ lookups, keyed by band key
-      wires.dlq              replies ◀──bands── <app>-dedup-bands
+         │                    ▲   ▲  │
+         ▼                    │   │  ▼ lookups, keyed by band key
+      wires.dlq         replies   │  ◀──bands── <app>-dedup-bands
+                                  └── ticks ── pending timer (stories parked too long)
+
+Faust tables can only be written by an agent processing a record of the
+key's partition, so the timer does not settle overdue stories itself: it
+sends a tick to each id partition holding one, and the ids agent settles them.
 
 Everything that can fail on input data is inside the pure stages' boundary;
 the try/except around each record is the last resort that keeps a partition
@@ -26,7 +31,15 @@ import orjson
 
 from streams.app import INTERNAL_TOPICS, TABLES, internal_topic
 from streams.dedup import DedupConfig, event_time
-from streams.dedup.distributed import Step, handle_band_message, on_reply, on_story, partition_for
+from streams.dedup.distributed import (
+    Step,
+    handle_band_message,
+    on_reply,
+    on_story,
+    on_tick,
+    overdue_partitions,
+    partition_for,
+)
 from streams.dedup.index import Decision
 from streams.dedup.state import expire
 from streams.events import KafkaOrigin, encode, rejected_event
@@ -139,6 +152,8 @@ def register_agents(app: faust.App, pipeline: Pipeline, config: DedupConfig | No
         return app.Table(name, partitions=partitions, key_type=str, value_type=bytes)
 
     ids_topic, bands_topic = (internal(name) for name in INTERNAL_TOPICS)
+    ids_topic_name = internal_topic(settings, INTERNAL_TOPICS[0])
+    pending_timeout = settings.dedup_pending_timeout_s
     ids_table, pending_table, bands_table, content_table = (table(name) for name in TABLES)
     id_sweeper = Sweeper(config, partitions)
     band_sweeper = Sweeper(config, partitions)
@@ -238,9 +253,20 @@ def register_agents(app: faust.App, pipeline: Pipeline, config: DedupConfig | No
                 if msg["op"] == "story":
                     story = story_from_dict(msg["story"])
                     id_sweeper.observe(partition, event_time(story))
-                    await carry_out(on_story(ids_table, pending_table, story, config, partitions))
+                    step = on_story(ids_table, pending_table, story, config, partitions, now=time.time())
+                    await carry_out(step)
                 elif msg["op"] == "reply":
                     await carry_out(on_reply(ids_table, pending_table, msg, config, partitions))
+                elif msg["op"] == "tick":
+                    view = PartitionView(pending_table, partition, partitions)
+                    steps = on_tick(
+                        ids_table, view, float(msg["now"]), config, partitions, timeout_s=pending_timeout
+                    )
+                    for step in steps:
+                        await carry_out(step)
+                    metrics.pending_expired.inc(len(steps))
+                else:
+                    raise ValueError(f"unknown dedup-ids op {msg['op']!r}")
                 if id_sweeper.due(partition):
                     id_sweeper.sweep(
                         partition, [(ids_table, config.id_window_hours, config.kill_window_hours)]
@@ -248,6 +274,25 @@ def register_agents(app: faust.App, pipeline: Pipeline, config: DedupConfig | No
             except Exception as exc:  # a bug: the story still ends somewhere visible
                 log.exception("dedup-ids failed on partition %s offset %s", partition, event.message.offset)
                 await dead_letter(event, exc)
+
+    # ------------------------------------------------------------------ pending timeout
+    async def pending_ticks() -> None:
+        """Reads (never writes) the pending table; a tick to each id partition with an overdue story."""
+        try:
+            if app.rebalancing or not app.tables.recovery.completed.is_set():  # type: ignore[attr-defined]
+                return
+            owned = {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == ids_topic_name}
+            mine = [(k, v) for k, v in list(pending_table.items()) if partition_for(k, partitions) in owned]
+            metrics.pending.set(len(mine))
+            now = time.time()
+            for part in overdue_partitions(mine, now, pending_timeout, partitions):
+                await ids_topic.send(
+                    key=b"tick", value=orjson.dumps({"op": "tick", "now": now}), partition=part
+                )
+        except Exception:  # the timer must keep running; the next run tries again
+            log.exception("dedup pending timer failed")
+
+    app.timer(interval=max(1.0, pending_timeout / 3), name="wirefeed.dedup-pending-timeout")(pending_ticks)
 
     # ------------------------------------------------------------------ bands
     @app.agent(bands_topic, name="wirefeed.dedup-bands", concurrency=1)

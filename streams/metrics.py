@@ -42,6 +42,16 @@ class Metrics:
         self.routed = Counter(
             f"{PREFIX}_routed", "Story events republished by routing rules.", ["topic"], registry=r
         )
+        self.pending_expired = Counter(
+            f"{PREFIX}_dedup_pending_expired",
+            "Stories decided after the pending timeout without every dedup lookup reply.",
+            registry=r,
+        )
+        self.pending = Gauge(
+            f"{PREFIX}_dedup_pending_stories",
+            "Stories parked on this worker's id partitions, awaiting dedup lookup replies.",
+            registry=r,
+        )
         self.processing = Histogram(
             f"{PREFIX}_processing_seconds",
             "Time spent in the pure stages for one input.",

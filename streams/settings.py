@@ -8,6 +8,7 @@ test checks that the README's configuration table lists every one).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -87,6 +88,14 @@ class Settings:
     dedup_window_hours: float = field(
         default=72.0, metadata=_meta("WIREFEED_DEDUP_WINDOW_HOURS", "Near-duplicate window, event time.")
     )
+    dedup_pending_timeout_s: float = field(
+        default=30.0,
+        metadata=_meta(
+            "WIREFEED_DEDUP_PENDING_TIMEOUT_S",
+            "Seconds a story waits for its dedup lookups' replies before it is decided without "
+            "the missing ones (marked dedup_incomplete).",
+        ),
+    )
     tagging_data: str = field(
         default="",
         metadata=_meta("WIREFEED_TAGGING_DATA", "Extra tagging data folder (extends the bundled)."),
@@ -127,6 +136,10 @@ class Settings:
         if self.processing_guarantee != "at_least_once":
             raise SettingsError(
                 f"WIREFEED_PROCESSING_GUARANTEE must be at_least_once, got {self.processing_guarantee!r}"
+            )
+        if not (math.isfinite(self.dedup_pending_timeout_s) and self.dedup_pending_timeout_s > 0):
+            raise SettingsError(
+                f"WIREFEED_DEDUP_PENDING_TIMEOUT_S must be > 0 (and finite), got {self.dedup_pending_timeout_s}"
             )
         if not self.store.endswith("://"):
             raise SettingsError(f"WIREFEED_STORE must look like memory:// or rocksdb://, got {self.store!r}")

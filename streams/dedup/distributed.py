@@ -17,6 +17,12 @@ agents in `streams.agents` only move these messages and hold the tables):
 3. back on the id stage, once every lookup has answered, `reconcile` makes
    the decision. A story found to be a duplicate is *retracted* from the band
    and content states (duplicates are not indexed, as offline).
+4. a reply may never come (the bands stage dead-lettered the lookup, a lost
+   record): a parked story records when it was parked (`parked_at`, wall
+   clock), and a *tick* on its id partition (`on_tick`, sent by a timer)
+   settles every story parked longer than a timeout with the replies that did
+   arrive, marked `annotations["dedup_incomplete"]`. Every input still ends as
+   a story event, a duplicate notice or a DLQ record.
 
 Routing is explicit (`partition_for`), never Kafka's key hash, so that the
 partition a table entry is written to (its changelog partition) is the one its
@@ -26,6 +32,8 @@ key is routed to after a restart or a rebalance.
 from __future__ import annotations
 
 import base64
+import logging
+import time
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,6 +58,10 @@ from streams.dedup.index import (
 )
 from streams.dedup.state import ContentEntry, Store, decode_band, encode_band
 from streams.model import Story, story_from_dict, story_to_dict
+
+log = logging.getLogger(__name__)
+
+BAND_OPS = frozenset({"lookup", "register", "retract"})
 
 
 def partition_for(key: str, partitions: int) -> int:
@@ -135,6 +147,9 @@ def handle_band_message(
     """One bands-stage record, as bytes or already decoded (the agent also reads its time)."""
     msg = orjson.loads(raw) if isinstance(raw, bytes) else raw
     op = msg["op"]
+    if op not in BAND_OPS:
+        # Never guess: the agent dead-letters it (an unknown op used to be registered silently).
+        raise ValueError(f"unknown bands-stage op {op!r}")
     storyid: str = msg["storyid"]
     keys: list[str] = msg["keys"]
     fp = fingerprint_from_dict(msg["fp"])
@@ -183,7 +198,10 @@ def retract(bands: Store, content: Store, storyid: str, keys: Iterable[str], fp:
 # ------------------------------------------------------------------ back on the id stage
 
 
-def start_pending(story: Story, fp: Fingerprint, t: float, expected: list[int]) -> bytes:
+def start_pending(
+    story: Story, fp: Fingerprint, t: float, expected: list[int], parked_at: float | None = None
+) -> bytes:
+    """A parked story; `parked_at` is the wall-clock time it was parked (default: now)."""
     return orjson.dumps(
         {
             "story": story_to_dict(story),
@@ -191,8 +209,47 @@ def start_pending(story: Story, fp: Fingerprint, t: float, expected: list[int]) 
             "t": t,
             "expected": expected,
             "replies": {},
+            "parked_at": time.time() if parked_at is None else parked_at,
         }
     )
+
+
+def restamp_pending(pending: bytes, parked_at: float) -> bytes:
+    """The same parked story, its wait restarted (its lookups were sent again)."""
+    data = orjson.loads(pending)
+    data["parked_at"] = parked_at
+    return orjson.dumps(data)
+
+
+def waited(pending: bytes, now: float) -> float | None:
+    """Seconds a story has been parked; None for entries parked before `parked_at` existed."""
+    parked_at = orjson.loads(pending).get("parked_at")
+    return None if parked_at is None else now - float(parked_at)
+
+
+def is_overdue(pending: bytes, now: float, timeout_s: float) -> bool:
+    """Parked for `timeout_s` or more (entries without `parked_at` always are)."""
+    wait = waited(pending, now)
+    return wait is None or wait >= timeout_s
+
+
+def overdue_partitions(
+    pending: Iterable[tuple[str, bytes]], now: float, timeout_s: float, partitions: int
+) -> list[int]:
+    """The id partitions holding at least one overdue parked story (where a tick must go)."""
+    return sorted(
+        {
+            partition_for(storyid, partitions)
+            for storyid, parked in pending
+            if is_overdue(bytes(parked), now, timeout_s)
+        }
+    )
+
+
+def missing_replies(pending: bytes) -> list[int]:
+    """The bands partitions a parked story still waits for."""
+    data = orjson.loads(pending)
+    return [p for p in data["expected"] if str(p) not in data["replies"]]
 
 
 def pending_origin(raw: bytes) -> tuple[Any, Any, str]:
@@ -221,9 +278,12 @@ class Finished:
     decision: Decision
 
 
-def finish(pending: bytes, config: DedupConfig) -> Finished:
+def finish(pending: bytes, config: DedupConfig, note: dict[str, Any] | None = None) -> Finished:
+    """The decision from the replies recorded so far; `note` becomes `annotations["dedup_incomplete"]`."""
     data = orjson.loads(pending)
     story = story_from_dict(data["story"])
+    if note is not None:
+        story = story.replace(annotations={**story.annotations, "dedup_incomplete": note})
     fp = fingerprint_from_dict(data["fp"])
     best: dict[tuple[str, str], Candidate] = {}
     content_match = None
@@ -254,7 +314,16 @@ class Step:
     to_bands: dict[int, bytes]
 
 
-def on_story(ids: Store, pending: Store, story: Story, config: DedupConfig, partitions: int) -> Step:
+def on_story(
+    ids: Store,
+    pending: Store,
+    story: Story,
+    config: DedupConfig,
+    partitions: int,
+    now: float | None = None,
+) -> Step:
+    """`now` (wall clock, default time.time()) is recorded as the story's `parked_at` if it is parked."""
+    now = time.time() if now is None else now
     fp = fingerprint(story, config.fingerprint)
     t = event_time(story)
     reply_to = partition_for(story.storyid, partitions)
@@ -272,6 +341,8 @@ def on_story(ids: Store, pending: Store, story: Story, config: DedupConfig, part
         partition, offset, exact = pending_origin(parked)
         if (partition, offset) == (story.provenance.partition, story.provenance.offset):
             # The same input again (a replay after a crash): ask again; replies are idempotent.
+            # Its wait restarts now, so a tick does not settle it before the new lookups answer.
+            pending[story.storyid] = restamp_pending(parked, now)
             return Step(
                 [],
                 scatter(
@@ -295,7 +366,7 @@ def on_story(ids: Store, pending: Store, story: Story, config: DedupConfig, part
         )
         return Step([(story, decision)], {})
     sends = scatter("lookup", story.storyid, fp, t, provisional_cluster(story.storyid), partitions, reply_to)
-    pending[story.storyid] = start_pending(story, fp, t, sorted(sends))
+    pending[story.storyid] = start_pending(story, fp, t, sorted(sends), parked_at=now)
     return Step([], sends)
 
 
@@ -303,17 +374,30 @@ def on_reply(ids: Store, pending: Store, reply: dict[str, Any], config: DedupCon
     storyid = reply["storyid"]
     parked = pending.get(storyid)
     if parked is None:
-        return Step([], {})  # a replayed reply for a story already decided
+        return Step([], {})  # a replayed (or late) reply for a story already decided
     parked, complete = add_reply(parked, reply)
     if not complete:
         pending[storyid] = parked
         return Step([], {})
-    done = finish(parked, config)
+    return settle(ids, pending, storyid, parked, config, partitions)
+
+
+def settle(
+    ids: Store,
+    pending: Store,
+    storyid: str,
+    parked: bytes,
+    config: DedupConfig,
+    partitions: int,
+    note: dict[str, Any] | None = None,
+) -> Step:
+    """Decide a parked story from the replies it holds, unpark it, and say what to publish/send."""
+    done = finish(parked, config, note)
     del pending[storyid]
     sends: dict[int, bytes] = {}
+    reply_to = partition_for(storyid, partitions)
     if done.decision.is_duplicate:
         # Duplicates are not indexed (as offline): forget what the lookups registered.
-        reply_to = partition_for(storyid, partitions)
         sends = scatter(
             "retract", storyid, done.fp, done.t, done.decision.cluster or "", partitions, reply_to
         )
@@ -322,6 +406,34 @@ def on_reply(ids: Store, pending: Store, reply: dict[str, Any], config: DedupCon
         cluster = done.decision.cluster or provisional_cluster(storyid)
         if cluster != provisional_cluster(storyid):
             # The lookups registered the story under its provisional cluster; it joined another.
-            reply_to = partition_for(storyid, partitions)
             sends = scatter("register", storyid, done.fp, done.t, cluster, partitions, reply_to)
     return Step([(done.story, done.decision)], sends)
+
+
+def on_tick(
+    ids: Store, pending: Store, now: float, config: DedupConfig, partitions: int, *, timeout_s: float
+) -> list[Step]:
+    """Settle every story of `pending` (one partition's view) parked for `timeout_s` or more.
+
+    The replies that did arrive decide; a bands partition that never answered counts as
+    one without candidates. The story is marked `annotations["dedup_incomplete"] =
+    {"missing_partitions": [...], "waited_s": seconds or None}` (None: parked before
+    `parked_at` existed; such entries are always overdue, so no old state stays parked).
+    A reply arriving later finds nothing parked and is ignored. One Step per settled story.
+    """
+    steps = []
+    for storyid in sorted(pending):  # a snapshot: settling deletes entries
+        parked = pending.get(storyid)
+        if parked is None or not is_overdue(parked, now, timeout_s):
+            continue
+        wait = waited(parked, now)
+        missing = missing_replies(parked)
+        note = {"missing_partitions": missing, "waited_s": None if wait is None else round(wait, 3)}
+        log.warning(
+            "dedup: story %s settled without replies from bands partitions %s after waiting %s",
+            storyid,
+            missing,
+            "an unknown time (parked before parked_at existed)" if wait is None else f"{wait:.1f} s",
+        )
+        steps.append(settle(ids, pending, storyid, parked, config, partitions, note if missing else None))
+    return steps

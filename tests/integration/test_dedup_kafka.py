@@ -1,9 +1,11 @@
 """Dedup through the real broker: versions and kills, near-duplicates across
-partitions with two workers, and state restored after a SIGKILL."""
+partitions with two workers, state restored after a SIGKILL, and parked stories
+whose lookup replies never come settled by the pending timeout."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import signal
 import time
@@ -13,10 +15,26 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from aiokafka import AIOKafkaConsumer
 
+from streams.app import changelog_topic, internal_topic, worker_topics
+from streams.dedup import DedupConfig, event_time
+from streams.dedup.distributed import fingerprint_to_dict, partition_for, scatter
+from streams.dedup.fingerprint import fingerprint
+from streams.ingest import ParseContext
+from streams.model import Story, story_to_dict
+from streams.pipeline import Pipeline
 from streams.runner import free_port, worker_process
 from streams.settings import Settings
-from tests.support.kafka import consume, create_topics, make_settings, produce
+from streams.topics import ensure_topics
+from tests.support.kafka import (
+    consume,
+    create_topics,
+    make_settings,
+    metric_value,
+    metrics_text,
+    produce,
+)
 from tests.support.schemas import validate_event
 
 HEADLINE = "La Russie n’enverra pas de troupes au sol en Syrie"
@@ -191,3 +209,135 @@ def test_state_survives_sigkill(kafka_broker: Any, unique: str, tmp_path: Path, 
         (d["provenance"]["partition"], d["method"], d["duplicate_of"]) for d in dups if d not in replays
     )
     assert after == [(1, "redelivery", original), (2, "near", original)]
+
+
+# ------------------------------------------------------------------ pending timeout
+
+
+def _story(settings: Settings, payload: bytes) -> Story:
+    """The story the worker's ingest stage makes of `payload` (parse, normalize, tag)."""
+    stories = Pipeline(settings).stories(payload, ParseContext(max_xml_depth=settings.max_xml_depth))
+    assert isinstance(stories, list) and len(stories) == 1, stories
+    return stories[0]
+
+
+async def _ticks(bootstrap: str, topic: str, timeout: float = 10) -> list[tuple[int, dict[str, Any]]]:
+    """(partition, record) of every tick on the worker's internal id topic."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    found: list[tuple[int, dict[str, Any]]] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            if not batch and found:
+                break
+            for tp, records in batch.items():
+                for record in records:
+                    msg = orjson.loads(record.value or b"null")
+                    if msg.get("op") == "tick":
+                        found.append((tp.partition, msg))
+    finally:
+        await consumer.stop()
+    return found
+
+
+def test_parked_stories_whose_replies_never_come_are_settled_by_ticks(
+    kafka_broker: Any, unique: str, tmp_path: Path
+) -> None:
+    """No hook in the worker: its state is prepared through its own changelogs, as a restore sees it.
+
+    * fresh: the content table holds a corrupt entry under the exact fingerprint of the story
+      produced later, so the bands stage fails on that partition's lookup and dead-letters it;
+      the other lookups answer, the reply from that partition never comes.
+    * legacy: the pending table holds a story parked by a worker older than `parked_at`,
+      whose lookups were lost.
+    Both must end as story events (marked dedup_incomplete) through timer -> tick -> ids agent.
+    """
+    settings = make_settings(kafka_broker.bootstrap, unique, tmp_path, dedup_pending_timeout_s=2.0)
+    create_topics(settings)
+    partitions, configs = worker_topics(settings)
+    asyncio.run(ensure_topics(settings.bootstrap, partitions, configs=configs))
+    config = DedupConfig(window_hours=settings.dedup_window_hours)
+
+    fresh_bytes = ninjs("urn:x:harbour", "1", "Council approves bridge rebuild", BODY)
+    fresh = _story(settings, fresh_bytes)
+    fresh_fp = fingerprint(fresh, config.fingerprint)
+    bad_part = partition_for(fresh_fp.exact, settings.partitions)
+    legacy = _story(
+        settings,
+        ninjs(
+            "urn:x:ferry", "1", "Ferry strike ends", "Ferry crews voted on Monday to end a week-long strike."
+        ),
+    )
+    legacy_fp = fingerprint(legacy, config.fingerprint)
+    legacy_part = partition_for(legacy.storyid, settings.partitions)
+    legacy_expected = sorted(
+        scatter("lookup", legacy.storyid, legacy_fp, 0.0, "c", settings.partitions, legacy_part)
+    )
+    old_format_entry = {  # exactly what on_story parked before parked_at existed
+        "story": story_to_dict(legacy),
+        "fp": fingerprint_to_dict(legacy_fp),
+        "t": event_time(legacy),
+        "expected": legacy_expected,
+        "replies": {},
+    }
+    # Changelog records as Faust writes them: table keys JSON-encoded, values raw bytes.
+    asyncio.run(
+        produce(
+            settings.bootstrap,
+            changelog_topic(settings, "dedup-content"),
+            [b"corrupt: not a content entry"],
+            keys=[orjson.dumps(fresh_fp.exact)],
+            partition=bad_part,
+        )
+    )
+    asyncio.run(
+        produce(
+            settings.bootstrap,
+            changelog_topic(settings, "dedup-pending"),
+            [orjson.dumps(old_format_entry)],
+            keys=[orjson.dumps(legacy.storyid)],
+            partition=legacy_part,
+        )
+    )
+
+    with worker_process(settings):
+        produced_at = time.time()
+        asyncio.run(produce(settings.bootstrap, settings.topic_raw, [fresh_bytes], partition=0))
+        got = outputs(settings, 3, timeout=60)
+        metrics = metrics_text(settings)
+    stories = {e["storyid"]: e for e in got[settings.topic_stories]}
+    assert got[settings.topic_duplicates] == []
+    assert set(stories) == {fresh.storyid, legacy.storyid}, got
+    for event in stories.values():
+        validate_event(strip(event))
+        assert event["event"] == "new"
+
+    # The lookup the bands stage could not handle is visible in the DLQ, with its bytes.
+    [dlq] = got[settings.topic_dlq]
+    assert dlq["reason"] == "internal_error" and "not a content entry" in dlq["message"]
+    assert dlq["provenance"]["topic"] == internal_topic(settings, "dedup-bands")
+    assert dlq["provenance"]["partition"] == bad_part
+    lookup = orjson.loads(base64.b64decode(dlq["payload"]))
+    assert (lookup["op"], lookup["storyid"]) == ("lookup", fresh.storyid)
+
+    # The fresh story was decided without that partition, after the timeout, not before.
+    note = stories[fresh.storyid]["annotations"]["dedup_incomplete"]
+    assert note["missing_partitions"] == [bad_part]
+    assert 2.0 <= note["waited_s"] < 60
+    assert time.time() - produced_at >= 2.0
+    # The legacy entry: every lookup missing, its wait unknown.
+    assert stories[legacy.storyid]["annotations"]["dedup_incomplete"] == {
+        "missing_partitions": legacy_expected,
+        "waited_s": None,
+    }
+    assert metric_value(metrics, "wirefeed_dedup_pending_expired_total") == 2.0
+    assert metric_value(metrics, "wirefeed_dlq_records_total", reason="internal_error") == 1.0
+    assert "wirefeed_dedup_pending_stories 0.0" in metrics  # nothing left parked
+
+    # The ticks went through Kafka, to the partitions of the parked stories.
+    tick_parts = {
+        part for part, _ in asyncio.run(_ticks(settings.bootstrap, internal_topic(settings, "dedup-ids")))
+    }
+    assert {partition_for(fresh.storyid, settings.partitions), legacy_part} <= tick_parts

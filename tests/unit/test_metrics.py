@@ -25,6 +25,17 @@ def test_names_and_units() -> None:
     )
     assert "wirefeed_processing_seconds" in families
     assert "wirefeed_publish_latency_seconds" in families
+    assert families["wirefeed_dedup_pending_expired"].type == "counter"
+    assert families["wirefeed_dedup_pending_stories"].type == "gauge"
+
+
+def test_readme_lists_every_metric() -> None:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    for family in Metrics().registry.collect():
+        name = f"{family.name}_total" if family.type == "counter" else family.name
+        assert f"`{name}`" in readme, f"README's metrics table lacks {name}"
 
 
 def test_labels_are_bounded() -> None:

@@ -14,6 +14,7 @@ def test_defaults() -> None:
     assert s.partitions == 4
     assert s.max_bytes == 2 * 1024 * 1024
     assert s.bootstrap == ""
+    assert s.dedup_pending_timeout_s == 30.0
 
 
 def test_from_env_converts_types() -> None:
@@ -24,10 +25,12 @@ def test_from_env_converts_types() -> None:
             "WIREFEED_TOPIC_RAW": "in",
             "WIREFEED_MAX_BYTES": "1000",
             "WIREFEED_DEDUP_WINDOW_HOURS": "1.5",
+            "WIREFEED_DEDUP_PENDING_TIMEOUT_S": "2.5",
         }
     )
     assert (s.bootstrap, s.partitions, s.topic_raw, s.max_bytes) == ("127.0.0.1:9999", 8, "in", 1000)
     assert s.dedup_window_hours == 1.5
+    assert s.dedup_pending_timeout_s == 2.5
 
 
 @pytest.mark.parametrize(
@@ -39,6 +42,11 @@ def test_from_env_converts_types() -> None:
         ({"WIREFEED_PROCESSING_GUARANTEE": "exactly_once"}, "exactly_once is not supported yet"),
         ({"WIREFEED_STORE": "redis"}, "WIREFEED_STORE"),
         ({"WIREFEED_LOG_LEVEL": "loud"}, "WIREFEED_LOG_LEVEL"),
+        ({"WIREFEED_DEDUP_PENDING_TIMEOUT_S": "soon"}, "WIREFEED_DEDUP_PENDING_TIMEOUT_S must be a number"),
+        ({"WIREFEED_DEDUP_PENDING_TIMEOUT_S": "0"}, "WIREFEED_DEDUP_PENDING_TIMEOUT_S must be > 0"),
+        ({"WIREFEED_DEDUP_PENDING_TIMEOUT_S": "-5"}, "WIREFEED_DEDUP_PENDING_TIMEOUT_S must be > 0"),
+        ({"WIREFEED_DEDUP_PENDING_TIMEOUT_S": "nan"}, "WIREFEED_DEDUP_PENDING_TIMEOUT_S must be > 0"),
+        ({"WIREFEED_DEDUP_PENDING_TIMEOUT_S": "inf"}, "WIREFEED_DEDUP_PENDING_TIMEOUT_S must be > 0"),
     ],
 )
 def test_bad_values_are_clear(env: dict[str, str], message: str) -> None:
