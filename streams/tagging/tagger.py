@@ -9,6 +9,7 @@ are language-neutral: "Moscou" means Moscow in any text). ``tag()`` is pure.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import time
@@ -285,6 +286,7 @@ class _Payload:
     acronym: bool  # the text must be all capitals here (US, WHO, EU)
     term: str
     cc: str | None = None  # country of a country/adjective/city/region name (set at build time)
+    umlauts: bool = False  # some spelling of this name under this key has ä/ö/ü/ß
 
 
 @dataclass(slots=True)
@@ -405,9 +407,9 @@ class Tagger:
                         add(name, "country", cc, lang, cased=True)
             for lang, names in country.adjectives.items():
                 for name in names:
-                    # Adjectives are lowercase in fr/es/de running text; English ones are
-                    # capitalised anyway, so no case rule is needed for them.
-                    add(name, "adj", cc, lang, cased=False)
+                    # Adjectives are lowercase in fr/es/de running text; English capitalises
+                    # them, and requiring it keeps "polish the floor" away from Poland.
+                    add(name, "adj", cc, lang, cased=(lang == "en"))
         for city in self.data.cities.values():
             for name in (city.name, *city.aliases):
                 add(name, "city", str(city.geonameid), "*", cased=True)
@@ -435,9 +437,15 @@ class Tagger:
             # The first spelling added is kept (a city's own name before its aliases), so
             # `term` is the canonical spelling wherever the name is one.
             first: dict[tuple[str, str, str, bool, bool, bool], _Payload] = {}
+            umlauts: set[tuple[str, str, str, bool, bool, bool]] = set()
             for p in payloads:
-                first.setdefault((p.kind, p.target, p.lang, p.prefix, p.cased, p.acronym), p)
-            unique = tuple(first.values())
+                group = (p.kind, p.target, p.lang, p.prefix, p.cased, p.acronym)
+                first.setdefault(group, p)
+                if _UMLAUTS.search(p.term):
+                    umlauts.add(group)
+            unique = tuple(
+                dataclasses.replace(p, umlauts=True) if group in umlauts else p for group, p in first.items()
+            )
             index[key] = unique
             for p in unique:
                 keyed[f" {key}" if p.prefix else f" {key} "].append(p)
@@ -569,7 +577,7 @@ class Tagger:
                     for p in named:
                         if p.cased and not upper_initial:
                             continue
-                        if umlauts and _UMLAUTS.search(p.term) is None:
+                        if umlauts and not p.umlauts:
                             continue
                         if p.acronym:
                             if all_caps is None:
@@ -709,8 +717,9 @@ class Tagger:
     def _named_hits(self, named: list[_Hit]) -> list[_Hit]:
         """Place/entity hits, leftmost-longest, non-overlapping ("Paris Saint-Germain" beats "Paris").
 
-        Adjectives are kept even inside a longer name: "ministère russe de la Défense"
-        still says the story concerns Russia.
+        Adjectives are kept inside an organisation's name ("ministère russe de la Défense"
+        still says the story concerns Russia) but not inside a place's: the Indian Ocean,
+        the South China Sea and British Columbia are not about India, China or Britain.
         """
         names = sorted(
             (h for h in named if any(p.kind != "adj" for p in h.payloads)),
@@ -722,13 +731,14 @@ class Tagger:
             if hit.start >= last_end:
                 kept.append(hit)
                 last_end = hit.end
-            elif all(p.kind == "adj" for p in hit.payloads):
-                kept.append(hit)
         kept_ids = {id(k) for k in kept}
+        places = [k for k in kept if not any(p.kind in ("entity", "adj") for p in k.payloads)]
         adjectives = [
             _Hit(h.start, h.end, tuple(p for p in h.payloads if p.kind == "adj"))
             for h in named
-            if id(h) not in kept_ids and any(p.kind == "adj" for p in h.payloads)
+            if id(h) not in kept_ids
+            and any(p.kind == "adj" for p in h.payloads)
+            and not any(k.start <= h.start and h.end <= k.end and k is not h for k in places)
         ]
         return sorted(kept + [a for a in adjectives if a.payloads], key=lambda h: h.start)
 

@@ -508,3 +508,25 @@ def test_person_in_apposition_before_a_title(tagger: Tagger, text: str, name: st
 )
 def test_no_person_from_places_or_time_phrases_before_a_title(tagger: Tagger, text: str) -> None:
     assert tagger.tag(story("", text)).people == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # An adjective inside a place's name is part of that name.
+        ("Cyclone forms in the Indian Ocean.", set()),
+        ("Tensions rose in the South China Sea.", set()),
+        ("Vancouver, British Columbia, was hit by floods.", {"CA"}),
+        # ... but inside an organisation's name it still locates the story.
+        ("Le ministère russe de la Défense a annoncé des frappes.", {"RU"}),
+        # English capitalises nationality adjectives; "polish" the verb is not Poland.
+        ("Workers polish the floors of the museum.", set()),
+        ("The Polish government said it would appeal.", {"PL"}),
+        # A news agency is cited from everywhere: it does not locate a story.
+        ("The minister told AFP and Reuters on Tuesday.", set()),
+        # Umlaut spellings still match when the gazetteer has them among other spellings.
+        ("Die EU-Minister trafen sich in Brüssel.", {"BE"}),
+    ],
+)
+def test_names_inside_names_and_case(tagger: Tagger, text: str, expected: set[str]) -> None:
+    assert countries(tagger.tag(story("", text))) == expected
