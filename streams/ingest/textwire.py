@@ -111,15 +111,19 @@ def map_urgency(raw: str | None, scale: str) -> int | None:
 # --------------------------------------------------------------------------- datelines
 
 _PLACE = r"[A-ZÀ-ÝŁŚŻ][^\n(),:;=.!?]{0,38}?"
+# EFE and AFP name the region or country of a foreign place in parentheses:
+# "MÚNICH (Alemania), 8 abr (EFE).-", "SAN JAVIER (Espagne), 14 juil 2026 (AFP) -".
+_QUALIFIED_PLACE = rf"{_PLACE}(?:\s*\([^()\n]{{2,40}}\))?"
+_QUALIFIER_RE = re.compile(r"\s*\(([^()\n]{2,40})\)$")
 _DASH = r"(?:\s*\.?[-–—_]+|\s*:)"
 _PAREN_DATELINE_RE = re.compile(
-    rf"^(?P<pre>{_PLACE}(?:,[^\n()]{{1,40}}?){{0,3}})\s*\((?P<agency>[^()\n]{{2,25}})\)(?P<dash>{_DASH})?\s*"
+    rf"^(?P<pre>{_QUALIFIED_PLACE}(?:,[^\n()]{{1,40}}?){{0,3}})\s*\((?P<agency>[^()\n]{{2,25}})\)(?P<dash>{_DASH})?\s*"
 )
 _BARE_AGENCY_DATELINE_RE = re.compile(
-    rf"^(?P<pre>{_PLACE}(?:,[^\n()]{{1,40}}?){{1,3}})\s+(?P<agency>{_AGENCY_ALT})\s*[-–—_]+\s+",
+    rf"^(?P<pre>{_QUALIFIED_PLACE}(?:,[^\n()]{{1,40}}?){{1,3}})\s+(?P<agency>{_AGENCY_ALT})\s*[-–—_]+\s+",
     re.IGNORECASE,
 )
-_NO_AGENCY_DATELINE_RE = re.compile(rf"^(?P<pre>{_PLACE},[^\n()]{{3,30}}?)\s+[-–—_]+\s+")
+_NO_AGENCY_DATELINE_RE = re.compile(rf"^(?P<pre>{_QUALIFIED_PLACE},[^\n()]{{3,30}}?)\s+[-–—_]+\s+")
 _MONTHISH_RE = re.compile(r"[^\W\d_]{3,}\.?\s*\d|\d\s*[^\W\d_]{3,}")
 
 
@@ -179,10 +183,11 @@ class DatelineMatch:
 def _split_pre(pre: str) -> tuple[str, str | None]:
     """`STOCKHOLM, Aug 29, 2014` → (STOCKHOLM, Aug 29, 2014); `BUENOS AIRES, Argentina` → (…, None)."""
     parts = [p.strip() for p in pre.split(",")]
+    place = _QUALIFIER_RE.sub("", parts[0])  # "MÚNICH (Alemania)": the place is MÚNICH
     for index, part in enumerate(parts[1:], start=1):
         if _MONTHISH_RE.search(part):
-            return parts[0], ", ".join(parts[index:])
-    return parts[0], None
+            return place, ", ".join(parts[index:])
+    return place, None
 
 
 def parse_dateline(paragraph: str, received: datetime | None = None) -> DatelineMatch | None:
@@ -586,7 +591,43 @@ def sniff(head: bytes) -> bool:
         return False
     if " | " in lines[0] or re.match(r"^(?:Accueil|Home|Inicio|Startseite)\b", lines[0]):
         return False  # a web breadcrumb: the webtext layout
-    return any(parse_dateline(line) is not None for line in lines[:4])
+    if any(parse_dateline(line) is not None for line in lines[:4]):
+        return True
+    return _plain_body_start(normalize_newlines(text).split("\n")) is not None
+
+
+_SENTENCE_END_RE = re.compile(r"[.!?»”\"]\s")
+
+
+def _plain_body_start(lines: list[str]) -> int | None:
+    """Index of the body of a dispatch without a dateline: a short headline block, a blank line,
+    then prose (a feature, a brief, an agency that does not date-line its copy).
+
+    Prose means a paragraph of at least 12 words with a sentence end, so a list, a log or a
+    table still ends as unknown_format in the DLQ rather than as a story.
+    """
+    index = 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    head_start = index
+    while index < len(lines) and lines[index].strip():
+        index += 1
+    head = [line.strip() for line in lines[head_start:index]]
+    if not 1 <= len(head) <= 3 or any(len(line) > 200 for line in head):
+        return None
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    if index >= len(lines):
+        return None
+    block: list[str] = []
+    for line in lines[index:]:
+        if not line.strip():
+            break
+        block.append(line.strip())
+    paragraph = " ".join(block)
+    if len(paragraph.split()) < 12 or not _SENTENCE_END_RE.search(paragraph + " "):
+        return None
+    return index
 
 
 def parse(data: bytes, ctx: ParseContext) -> list[Story]:
@@ -599,7 +640,11 @@ def parse(data: bytes, ctx: ParseContext) -> list[Story]:
         (i for i in non_empty[:6] if parse_dateline(clean(lines[i]), ctx.received) is not None), None
     )
     if dateline_at is None:
-        raise RejectError(Reason.MALFORMED, "no dateline in the first lines", FORMAT)
+        dateline_at = _plain_body_start(lines)
+    if dateline_at is None:
+        raise RejectError(
+            Reason.MALFORMED, "no dateline in the first lines and no headline + prose layout", FORMAT
+        )
     header = [clean(lines[i]) for i in non_empty if i < dateline_at]
     headline_lines: list[str] = []
     ednotes: list[str] = []

@@ -31,6 +31,7 @@ GEONAMES_URI = "https://sws.geonames.org/{}/"
 CREATOR = "wirefeed"
 LEXICON_LANGS = frozenset({"en", "fr", "de", "es"})
 _UMLAUTS = re.compile("[äöüÄÖÜß]")
+_PAREN_QUALIFIER_RE = re.compile(r"\s*\(([^()\n]{2,40})\)")
 _MEDTOP_RE = re.compile(r"(?:mediatopic/|medtop:)(\d{8})")
 # ", Texas" / ", Italy" right after a place name: the state or country that qualifies it.
 _QUALIFIER_RE = re.compile(r"\s*,\s*([^\W\d_][\w .'-]{1,30}?)(?=[,.;:)\n]|\s+\(|$|\s+[a-z])")
@@ -747,20 +748,29 @@ class Tagger:
         if not after.lstrip(" ").startswith(","):
             return None  # the common case, decided without a regex
         match = _QUALIFIER_RE.match(after)
-        if not match:
-            return None
-        for p in self._index.get(fold_term(match.group(1)), ()):
+        return self._qualifying_name(match.group(1)) if match else None
+
+    def _qualifying_name(self, name: str) -> tuple[str, str] | None:
+        """(cc, US state code or "") if ``name`` is a country or a US state."""
+        for p in self._index.get(fold_term(name), ()):
             if p.kind == "country":
                 return p.target, ""
             if p.kind == "region" and p.target.startswith("us-"):
                 return "US", p.target[3:].upper()
         return None
 
-    def _qualified_minor_city(self, surface: str, after: str, choice: _Payload) -> Any:
-        qualifier = self._qualifier(after)
+    def _qualified_minor_city(
+        self, surface: str, qualifier: tuple[str, str] | None, choice: _Payload
+    ) -> Any:
         if qualifier is None or (self._cc(choice) == qualifier[0] and choice.kind == "city"):
             return None
-        return self.data.minor_cities.get((fold_term(surface), *qualifier))
+        name = fold_term(surface)
+        town = self.data.minor_cities.get((name, *qualifier))
+        if town is None and not qualifier[1]:
+            # "PARIS (Etats-Unis)": a country without the state; the biggest town of that name.
+            towns = [t for t in self._minor_by_name.get(name, ()) if t.cc == qualifier[0]]
+            town = max(towns, key=lambda t: t.population) if towns else None
+        return town
 
     @staticmethod
     def _cc(p: _Payload) -> str | None:
@@ -819,8 +829,9 @@ class Tagger:
 
         for hit, places in candidates_per_hit:
             after = text[hit.end : hit.end + 40]
-            choice = self._choose(places, context, after) if len(places) > 1 else places[0]
-            small = self._qualified_minor_city(text[hit.start : hit.end], after, choice)
+            qualifier = self._qualifier(after)
+            choice = self._choose(places, context, qualifier) if len(places) > 1 else places[0]
+            small = self._qualified_minor_city(text[hit.start : hit.end], qualifier, choice)
             if small is not None:
                 minor[str(small.geonameid)] = small
                 choice = _Payload(
@@ -921,19 +932,19 @@ class Tagger:
         raw = dateline.raw or ""
         at = raw.find(place)
         after = raw[at + len(place) :] if at >= 0 else ""
-        options = [
-            p for p in self._index.get(fold_term(place), ()) if p.kind in ("country", "city", "region")
-        ]
+        paren = _PAREN_QUALIFIER_RE.match(after)
+        # "CÓRDOBA (Argentina), 12 may" / "NAIROBI, Kenya (AP)"
+        qualifier = self._qualifying_name(paren.group(1)) if paren else self._qualifier(after)
+        options = [p for p in self._index.get(fold_term(place), ()) if p.kind in ("country", "city", "region")]
         if options:
-            choice = self._choose(options, context, after)
-            small = self._qualified_minor_city(place, after, choice)
+            choice = self._choose(options, context, qualifier)
+            small = self._qualified_minor_city(place, qualifier, choice)
             if small is None:
                 return ("country" if choice.kind == "country" else choice.kind), choice.target
         else:
             towns = self._minor_by_name.get(fold_term(place))
             if not towns:
                 return None
-            qualifier = self._qualifier(after)
             wanted_cc = qualifier[0] if qualifier else None
             home = LANGUAGE_COUNTRIES.get(language or "", frozenset())
 
@@ -949,9 +960,10 @@ class Tagger:
         minor[str(small.geonameid)] = small
         return "city", str(small.geonameid)
 
-    def _choose(self, options: list[_Payload], context: set[str], after: str) -> _Payload:
+    def _choose(
+        self, options: list[_Payload], context: set[str], found: tuple[str, str] | None
+    ) -> _Payload:
         """Pick one reading of an ambiguous name: "Paris, Texas", Georgia the state or the country."""
-        found = self._qualifier(after)
         qualifier = found[0] if found else None
 
         def score(p: _Payload) -> float:

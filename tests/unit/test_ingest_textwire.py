@@ -247,6 +247,31 @@ def test_sniff_ignores_breadcrumbs_and_plain_prose() -> None:
         ),
         ("SALVADOR, Feb 26 - Brazil's", "SALVADOR, Feb 26 -", "SALVADOR", "Feb 26", None, "Brazil's"),
         ("Madrid, 10 oct (EFE).- El", "Madrid, 10 oct (EFE).-", "Madrid", "10 oct", "EFE", "El"),
+        # EFE/AFP name the country or region of a foreign place in parentheses.
+        (
+            "MÚNICH (Alemania), 8 abr (EFE).- El",
+            "MÚNICH (Alemania), 8 abr (EFE).-",
+            "MÚNICH",
+            "8 abr",
+            "EFE",
+            "El",
+        ),
+        (
+            "SAN JAVIER (Espagne), 14 juil 2026 (AFP) - La",
+            "SAN JAVIER (Espagne), 14 juil 2026 (AFP) -",
+            "SAN JAVIER",
+            "14 juil 2026",
+            "AFP",
+            "La",
+        ),
+        (
+            "ATLANTA (EE.UU.), 15 jun (EFE).- La",
+            "ATLANTA (EE.UU.), 15 jun (EFE).-",
+            "ATLANTA",
+            "15 jun",
+            "EFE",
+            "La",
+        ),
         (
             "Frankfurt am Main (dpa) - Der",
             "Frankfurt am Main (dpa) -",
@@ -342,10 +367,46 @@ def test_urgency_scales(raw: str | None, scale: str, expected: int | None) -> No
     assert textwire.map_urgency(raw, scale) == expected
 
 
-def test_no_dateline_is_malformed() -> None:
+def test_no_dateline_and_no_prose_is_malformed() -> None:
     with pytest.raises(RejectError) as err:
         textwire.parse(b"A headline\n\nA body without dateline.", ParseContext(received=RECEIVED))
     assert err.value.reject.reason is Reason.MALFORMED
+
+
+PLAIN = (
+    "La natalité continue de baisser en France\n\n"
+    "La France a enregistré 636.000 naissances en 2025, un recul de 2 % sur un an, selon les "
+    "chiffres publiés mardi.\n\nLe nombre de décès est resté stable.\n"
+).encode()
+
+
+def test_headline_and_prose_without_dateline_is_a_story() -> None:
+    # Features, briefs and agencies that do not date-line their copy.
+    assert detect(PLAIN) == "textwire"
+    result = parse_input(PLAIN, ParseContext(received=RECEIVED))
+    assert isinstance(result, list) and len(result) == 1
+    story = result[0]
+    assert story.headline == "La natalité continue de baisser en France"
+    assert story.dateline is None
+    assert story.paragraphs == [
+        "La France a enregistré 636.000 naissances en 2025, un recul de 2 % sur un an, selon les chiffres publiés mardi.",
+        "Le nombre de décès est resté stable.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a,b,c\n1,2,3\n\n4,5,6\n",  # a table
+        b"ERROR 12:00:01 disk full\n\nWARN 12:00:02 retry\n",  # a log
+        b"Title\n\n- item one\n- item two\n- item three\n",  # a list
+        b"Line one\nline two\nline three\nline four\n\nSome prose that goes on and on for more than twelve words here.",
+    ],
+)
+def test_text_that_is_not_a_dispatch_stays_unknown(data: bytes) -> None:
+    result = parse_input(data, ParseContext(received=RECEIVED))
+    assert isinstance(result, Reject)
+    assert result.reason is Reason.UNKNOWN_FORMAT
 
 
 def test_forced_on_empty_text_is_rejected() -> None:

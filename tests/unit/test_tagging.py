@@ -269,6 +269,21 @@ def test_dateline_city_gives_its_country(tagger: Tagger) -> None:
             "184745",
             "KE",
         ),
+        # EFE/AFP style: the country in parentheses.
+        (
+            "PARIS (Etats-Unis), 22 janv 2026 (AFP) -",
+            "PARIS",
+            "Une tornade a frappé la petite ville mardi soir.",
+            "4717560",
+            "US",
+        ),
+        (
+            "CÓRDOBA (España), 12 may (EFE).-",
+            "CÓRDOBA",
+            "La Mezquita recibió más visitantes que nunca este año.",
+            "2519240",
+            "ES",
+        ),
     ],
 )
 def test_dateline_towns_and_qualifiers(
