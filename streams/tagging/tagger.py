@@ -759,9 +759,7 @@ class Tagger:
                 return "US", p.target[3:].upper()
         return None
 
-    def _qualified_minor_city(
-        self, surface: str, qualifier: tuple[str, str] | None, choice: _Payload
-    ) -> Any:
+    def _qualified_minor_city(self, surface: str, qualifier: tuple[str, str] | None, choice: _Payload) -> Any:
         if qualifier is None or (self._cc(choice) == qualifier[0] and choice.kind == "city"):
             return None
         name = fold_term(surface)
@@ -935,7 +933,9 @@ class Tagger:
         paren = _PAREN_QUALIFIER_RE.match(after)
         # "CÓRDOBA (Argentina), 12 may" / "NAIROBI, Kenya (AP)"
         qualifier = self._qualifying_name(paren.group(1)) if paren else self._qualifier(after)
-        options = [p for p in self._index.get(fold_term(place), ()) if p.kind in ("country", "city", "region")]
+        options = [
+            p for p in self._index.get(fold_term(place), ()) if p.kind in ("country", "city", "region")
+        ]
         if options:
             choice = self._choose(options, context, qualifier)
             small = self._qualified_minor_city(place, qualifier, choice)
@@ -960,9 +960,7 @@ class Tagger:
         minor[str(small.geonameid)] = small
         return "city", str(small.geonameid)
 
-    def _choose(
-        self, options: list[_Payload], context: set[str], found: tuple[str, str] | None
-    ) -> _Payload:
+    def _choose(self, options: list[_Payload], context: set[str], found: tuple[str, str] | None) -> _Payload:
         """Pick one reading of an ambiguous name: "Paris, Texas", Georgia the state or the country."""
         qualifier = found[0] if found else None
 
