@@ -117,6 +117,9 @@ class TaggingData:
     entities: dict[str, Entity] = field(default_factory=dict)
     # (folded name, cc, admin1) -> city; admin1 is the US state code ("TX") for US cities.
     minor_cities: dict[tuple[str, str, str], City] = field(default_factory=dict)
+    # code -> top-level topic its terms (and its narrower codes' terms) are evidence for,
+    # where that is not the IPTC tree's own top (topic_evidence.tsv).
+    evidence_roots: dict[str, str] = field(default_factory=dict)
 
 
 def _rows(path: Path, min_cols: int, max_cols: int) -> Iterator[tuple[int, list[str]]]:
@@ -176,6 +179,18 @@ def _check_topic_tree(path: Path, data: TaggingData) -> None:
     for topic in data.topics.values():
         if topic.parent and topic.parent not in data.topics:
             raise TaggingDataError(path, 0, f"topic {topic.code} has unknown parent {topic.parent}")
+
+
+def load_evidence_roots(path: Path, data: TaggingData) -> None:
+    for lineno, (code, top) in _rows(path, 2, 2):
+        for value in (code, top):
+            if value not in data.topics:
+                raise TaggingDataError(path, lineno, f"unknown or retired IPTC Media Topic code {value!r}")
+        if data.topics[top].parent is not None:
+            raise TaggingDataError(path, lineno, f"{top} is not a top-level Media Topic")
+        if data.topics[code].parent is None:
+            raise TaggingDataError(path, lineno, f"{code} is a top-level Media Topic already")
+        data.evidence_roots[code] = top
 
 
 def load_lexicon(path: Path, data: TaggingData) -> None:
@@ -383,6 +398,8 @@ def load_data(user_dir: Path | None = None) -> TaggingData:
         _check_topic_tree(path, data)
     for path in each("topic_lexicon.tsv"):
         load_lexicon(path, data)
+    for path in each("topic_evidence.tsv"):
+        load_evidence_roots(path, data)
     for path in each("countries.tsv"):
         load_countries(path, data, generated=True)
     for path in each("demonyms.tsv"):

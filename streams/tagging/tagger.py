@@ -40,7 +40,7 @@ _QUALIFIER_RE = re.compile(r"\s*,\s*([^\W\d_][\w .'-]{1,30}?)(?=[,.;:)\n]|\s+\(|
 # lead); repeats of one term add half their weight, at most twice, so one word said ten
 # times does not make a topic. Tuned on the dev split of the eval set only.
 TOP_MIN_SCORE = 3.5
-TOP_RELATIVE = 0.5  # a second top-level topic needs half the best one's score
+TOP_RELATIVE = 0.6  # a second top-level topic needs 60 % of the best one's score
 SUB_MIN_SCORE = 3.0
 SUB_RELATIVE = 0.3
 MAX_TOP = 3
@@ -48,6 +48,12 @@ MIN_DISTINCT_TERMS = 2
 SINGLE_TERM_SCORE = 4.5
 MAX_SUB_PER_TOP = 3
 SHARED_TERM_SHARE = 0.5  # see Tagger._top_level_scores
+# Politics and economy words (government, minister, company, million) run through every kind
+# of story: as a second or third topic they need more of the best topic's score.
+GENERIC_TOPICS = frozenset({"04000000", "11000000"})
+GENERIC_RELATIVE = 0.8
+STRONG_SECONDARY_SCORE = 12.0
+STRONG_SECONDARY_TERMS = 4
 # Where a language is spoken (official or main language): breaks ties between towns of one
 # name in a dateline ("ZAMORA" in a Spanish story is the Spanish town, not the Mexican one).
 _LANGUAGE_COUNTRIES = {
@@ -352,6 +358,13 @@ class Tagger:
                 chain.append(parent)
                 parent = self.data.topics[parent].parent
             self._ancestors[code] = tuple(chain)
+        # The top-level topic each code's evidence counts for (topic_evidence.tsv overrides).
+        self._evidence_roots = dict(self._roots)
+        for code in self.data.topics:
+            for ancestor in (code, *self._ancestors[code]):
+                if ancestor in self.data.evidence_roots:
+                    self._evidence_roots[code] = self.data.evidence_roots[ancestor]
+                    break
         self._automaton, self._index = self._build()
         self._minor_by_name: dict[str, list[Any]] = defaultdict(list)
         for (name, _cc, _admin1), city in self.data.minor_cities.items():
@@ -630,7 +643,13 @@ class Tagger:
             c
             for c in tops[:MAX_TOP]
             if top_scores[c] >= TOP_MIN_SCORE
-            and top_scores[c] >= TOP_RELATIVE * best
+            and (
+                top_scores[c]
+                >= (GENERIC_RELATIVE if c in GENERIC_TOPICS and c != tops[0] else TOP_RELATIVE) * best
+                # A long story can be mostly about one thing and still substantially about
+                # another (the diplomacy around a war): enough distinct evidence stands alone.
+                or (top_scores[c] >= STRONG_SECONDARY_SCORE and len(top_terms[c]) >= STRONG_SECONDARY_TERMS)
+            )
             # One word is not a topic ("record", "oil") unless it is strong evidence.
             and (len(top_terms[c]) >= MIN_DISTINCT_TERMS or top_scores[c] >= SINGLE_TERM_SCORE)
         ]
@@ -644,7 +663,7 @@ class Tagger:
             subjects.append(self._subject(top, top_scores[top], best, language))
             matched[top] = list(code_terms[top])[:12]
             subs = sorted(
-                (c for c in total if c != top and self._roots[c] == top and own.get(c, 0) > 0),
+                (c for c in total if c != top and self._evidence_roots[c] == top and own.get(c, 0) > 0),
                 key=lambda c: (-total[c], c),
             )
             sub_best = total[subs[0]] if subs else 0.0
@@ -668,7 +687,7 @@ class Tagger:
         """
         per_root: dict[str, dict[str, float]] = defaultdict(dict)
         for (code, term), value in contrib.items():
-            terms = per_root[self._roots[code]]
+            terms = per_root[self._evidence_roots[code]]
             if term not in terms or value > terms[term]:
                 terms[term] = value
         roots_of: dict[str, list[str]] = defaultdict(list)
