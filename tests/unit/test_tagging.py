@@ -412,6 +412,9 @@ def test_user_data_extends_and_overrides(tmp_path: Path) -> None:
         ("entities.jsonl", '\n{"id": "a", "type": "robot", "name": "x"}\n', 2, "type"),
         ("entities.jsonl", "{not json\n", 1, "invalid JSON"),
         ("city_aliases.tsv", "FR\tAtlantis\t*\tAtlantide\n", 1, "no city"),
+        ("topic_evidence.tsv", "# why\n20000598\t20000056\n", 2, "not a top-level"),
+        ("topic_evidence.tsv", "16000000\t11000000\n", 1, "top-level Media Topic already"),
+        ("topic_evidence.tsv", "20000598\t99999999\n", 1, "unknown or retired"),
     ],
 )
 def test_validation_errors_name_file_and_line(
@@ -545,3 +548,16 @@ def test_no_person_from_places_or_time_phrases_before_a_title(tagger: Tagger, te
 )
 def test_names_inside_names_and_case(tagger: Tagger, text: str, expected: set[str]) -> None:
     assert countries(tagger.tag(story("", text))) == expected
+
+
+def test_user_topic_evidence_moves_a_code_s_evidence(tmp_path: Path) -> None:
+    # Bundled: "central bank" is economy. A user file can make it count for politics instead.
+    text = (
+        "Central bank chief resigns",
+        "The central bank governor resigned on Monday, the central bank said.",
+    )
+    assert "04000000" in codes(default_tagger().tag(story(*text)))
+    (tmp_path / "topic_evidence.tsv").write_text("20000350\t11000000\n", encoding="utf-8")
+    moved = codes(Tagger(tmp_path).tag(story(*text)))
+    assert {"11000000", "20000350"} <= moved
+    assert "04000000" not in moved
