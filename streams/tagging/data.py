@@ -120,6 +120,8 @@ class TaggingData:
     # code -> top-level topic its terms (and its narrower codes' terms) are evidence for,
     # where that is not the IPTC tree's own top (topic_evidence.tsv).
     evidence_roots: dict[str, str] = field(default_factory=dict)
+    # Folded first names (given_names.tsv): the person cue for names the gazetteer lacks.
+    given_names: set[str] = field(default_factory=set)
 
 
 def _rows(path: Path, min_cols: int, max_cols: int) -> Iterator[tuple[int, list[str]]]:
@@ -179,6 +181,14 @@ def _check_topic_tree(path: Path, data: TaggingData) -> None:
     for topic in data.topics.values():
         if topic.parent and topic.parent not in data.topics:
             raise TaggingDataError(path, 0, f"topic {topic.code} has unknown parent {topic.parent}")
+
+
+def load_given_names(path: Path, data: TaggingData) -> None:
+    for lineno, cells in _rows(path, 1, 2):
+        name = cells[0].strip()
+        if not name[:1].isupper() or not name.replace("-", "").replace("'", "").replace("’", "").isalpha():
+            raise TaggingDataError(path, lineno, f"a given name is one capitalised word, got {name!r}")
+        data.given_names.add(fold_term(name))
 
 
 def load_evidence_roots(path: Path, data: TaggingData) -> None:
@@ -415,4 +425,6 @@ def load_data(user_dir: Path | None = None) -> TaggingData:
             load_regions(path, data)
     for path in each("entities.jsonl"):
         load_entities(path, data)
+    for path in each("given_names.tsv"):
+        load_given_names(path, data)
     return data

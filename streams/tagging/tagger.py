@@ -215,6 +215,153 @@ _BEFORE_TITLE_RE = re.compile(
     rf"(?<![\w'’-])(?P<name>{_NAME_TOKEN}(?:\s+(?:(?:de|da|del|van|von|der|den|di|dos|bin|ben|le|la)\s+)?{_NAME_TOKEN}){{1,3}}),"
     rf"\s+(?:[\w'’-]+\s+){{0,3}}$"
 )
+_TOKEN_RE = re.compile(rf"{_NAME_TOKEN}")
+# Runs of capitalised words, joined by single spaces or surname particles.
+_CAPITALISED_RUN_RE = re.compile(
+    rf"(?<![\w'’-]){_NAME_TOKEN}(?:(?: (?:de la|de los|van der|van den|von der|de|da|del|van|von|der|den|di|dos|le|la) | ){_NAME_TOKEN}){{1,4}}"
+)
+# Ranks and honorifics written before a name, never part of it.
+_RANKS = frozenset(
+    [
+        "colonel",
+        "general",
+        "captain",
+        "sergeant",
+        "lieutenant",
+        "major",
+        "commander",
+        "inspector",
+        "detective",
+        "officer",
+        "professor",
+        "prof",
+        "dr",
+        "doctor",
+        "mr",
+        "mrs",
+        "ms",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "father",
+        "sister",
+        "brother",
+        "rabbi",
+        "imam",
+        "colonel",
+        "général",
+        "capitaine",
+        "commandant",
+        "lieutenant",
+        "sergent",
+        "professeur",
+        "docteur",
+        "maître",
+        "monsieur",
+        "madame",
+        "oberst",
+        "hauptmann",
+        "kommissar",
+        "professor",
+        "doktor",
+        "herr",
+        "frau",
+        "pater",
+        "coronel",
+        "capitán",
+        "comandante",
+        "teniente",
+        "sargento",
+        "profesor",
+        "doctor",
+        "señor",
+        "señora",
+        "padre",
+    ]
+)
+_WORD_BEFORE_RE = re.compile(r"([^\W\d_]+)\s+$")
+_POSSESSIVE_RE = re.compile(r"['’]s$")
+_INSTITUTION_WORDS = frozenset(
+    fold_term(w)
+    for w in [
+        "Telescope",
+        "Télescope",
+        "Teleskop",
+        "Telescopio",
+        "Court",
+        "Estadio",
+        "Puente",
+        "Stade",
+        "Stadion",
+        "Institute",
+        "Institut",
+        "Instituto",
+        "Foundation",
+        "Fondation",
+        "Stiftung",
+        "Fundación",
+        "Hospital",
+        "Hôpital",
+        "Krankenhaus",
+        "Hospital",
+        "University",
+        "Université",
+        "Universität",
+        "Universidad",
+        "College",
+        "School",
+        "École",
+        "Schule",
+        "Escuela",
+        "Airport",
+        "Aéroport",
+        "Flughafen",
+        "Aeropuerto",
+        "Street",
+        "Straße",
+        "Strasse",
+        "Rue",
+        "Calle",
+        "Avenue",
+        "Avenida",
+        "Stadium",
+        "Stade",
+        "Stadion",
+        "Estadio",
+        "Square",
+        "Platz",
+        "Plaza",
+        "Center",
+        "Centre",
+        "Zentrum",
+        "Centro",
+        "Prize",
+        "Prix",
+        "Preis",
+        "Premio",
+        "Award",
+        "Cup",
+        "Trophy",
+        "Museum",
+        "Musée",
+        "Museo",
+        "Bridge",
+        "Pont",
+        "Brücke",
+        "Puente",
+        "Park",
+        "Parc",
+        "Parque",
+        "Company",
+        "Group",
+        "Groupe",
+        "Gruppe",
+        "Grupo",
+        "Bank",
+        "Banque",
+    ]
+)
 _NOT_NAMES = frozenset(
     fold_term(w)
     for w in [
@@ -1008,6 +1155,43 @@ class Tagger:
         return max(options, key=score)
 
     # ----------------------------------------------------------------- entities
+    def _given_name_people(
+        self, text: str, headline_end: int, covered: list[tuple[int, int]]
+    ) -> list[tuple[int, str]]:
+        """People the gazetteer does not know, by capitalisation: a known first name followed
+        by one to three capitalised surname words ("Dirk Jandura", "Ana María López Ortega").
+
+        Body only (English headlines are in title case); names overlapping a place or a
+        known entity and names followed by an institution word ("Max Planck Institute") are
+        left out.
+        """
+        found: list[tuple[int, str]] = []
+        for match in _CAPITALISED_RUN_RE.finditer(text, headline_end):
+            tokens = _name_tokens(match)
+            for i, (start, _end, token) in enumerate(tokens):
+                if fold_term(token) not in self.data.given_names or fold_term(token) in _NOT_NAMES:
+                    continue
+                if self._index.get(fold_term(token)):
+                    continue  # also a place or entity name on its own ("Paris", "Jordan")
+                rest = tokens[i + 1 : i + 4]
+                for k, (_s, _e, t) in enumerate(rest):
+                    if _POSSESSIVE_RE.search(t):
+                        rest = rest[: k + 1]  # "Anders Lie's team": the name ends at the 's
+                        break
+                if not rest or any(_is_acronym(t) for _s, _e, t in rest):
+                    break  # "Hertha BSC", "Carlos III"
+                end = rest[-1][1]
+                if fold_term(rest[-1][2]) in _INSTITUTION_WORDS or text[end : end + 1] == "-":
+                    break
+                before = _WORD_BEFORE_RE.search(text, max(0, start - 30), start)
+                if before and fold_term(before.group(1)) in _INSTITUTION_WORDS:
+                    break  # "Estadio Mario Kempes", "telescope James Webb", "puente Simón Bolívar"
+                if any(s < end and start < e for s, e in covered):
+                    break
+                found.append((start, _POSSESSIVE_RE.sub("", text[start:end])))
+                break
+        return found
+
     def _entities(
         self,
         titles: list[tuple[int, int]],
@@ -1030,15 +1214,25 @@ class Tagger:
             # (an apposition before it).
             match = _AFTER_TITLE_RE.match(text, title_end)
             if match is None:
-                match = _BEFORE_TITLE_RE.search(text, max(0, title_start - 90), title_start)
+                # Within the title's own line: a name does not run across the headline.
+                line_start = text.rfind("\n", 0, title_start) + 1
+                match = _BEFORE_TITLE_RE.search(text, max(line_start, title_start - 90), title_start)
             if match is None:
                 continue
             start, end = match.span("name")
             name = match.group("name")
-            if "\n" in name or any(fold_term(t) in _NOT_NAMES for t in name.split()):
-                continue
+            while (first := name.split(" ", 1))[0].rstrip(".").casefold() in _RANKS and len(name.split()) > 2:
+                start += len(first[0]) + 1  # "Colonel Sipho Ndlovu, the police spokesman"
+                name = first[1]
+            if "\n" in name or any(fold_term(t) in _NOT_NAMES or _is_acronym(t) for t in name.split()):
+                continue  # "Präsident des Außenhandelsverbands BGA" names no one
             if any(s < end and start < e for s, e in covered):
                 continue  # already a known person, organisation or place
+            pid = slug(name)
+            entry = pattern_people.setdefault(pid, (name, []))
+            entry[1].append(start)
+        cued = {pid for pid in pattern_people}
+        for start, name in self._given_name_people(text, headline_end, covered):
             pid = slug(name)
             entry = pattern_people.setdefault(pid, (name, []))
             entry[1].append(start)
@@ -1060,11 +1254,18 @@ class Tagger:
                     name=name,
                     literal=pid,
                     creator=CREATOR,
-                    confidence=60,
+                    confidence=60 if pid in cued else 50,
                     relevance=_entity_relevance(positions, headline_end),
                 )
             )
         return people, orgs
+
+
+def _name_tokens(match: re.Match[str]) -> list[tuple[int, int, str]]:
+    return [
+        (m.start() + match.start(), m.end() + match.start(), m.group())
+        for m in _TOKEN_RE.finditer(match.group())
+    ]
 
 
 def _outermost(

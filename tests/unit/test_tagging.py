@@ -561,3 +561,42 @@ def test_user_topic_evidence_moves_a_code_s_evidence(tmp_path: Path) -> None:
     moved = codes(Tagger(tmp_path).tag(story(*text)))
     assert {"11000000", "20000350"} <= moved
     assert "04000000" not in moved
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # A known first name + capitalised surname words: people the gazetteer does not know.
+        ("Der Präsident des Verbands BGA, Dirk Jandura, sagte, die Lage sei ernst.", ["Dirk Jandura"]),
+        ("Laut Julia Kempken vom Kinderschutzbund ist die Lage dramatisch.", ["Julia Kempken"]),
+        (
+            "Roberto Verino y Agatha Ruiz de la Prada desfilaron en Madrid.",
+            ["Roberto Verino", "Agatha Ruiz de la Prada"],
+        ),
+        ("The film by Anders Lie's team won the prize.", ["Anders Lie"]),
+        ("Colonel Sipho Ndlovu, the police spokesman, said three men were held.", ["Sipho Ndlovu"]),
+        # Not people: institutions named after someone, places, acronyms, the headline.
+        ("Researchers at the Max Planck Institute said on Monday.", []),
+        ("El partido se jugó en el estadio Mario Alberto Kempes de la ciudad.", []),
+        ("Images from the telescope James Webb were released.", []),
+        ("Hertha BSC lost again on Saturday.", []),
+    ],
+)
+def test_people_by_given_name(tagger: Tagger, text: str, names: list[str]) -> None:
+    people = tagger.tag(story("Grace Period Ends For Borrowers", text)).people
+    assert [p.name for p in people] == names
+    assert all(p.confidence is not None and p.confidence <= 60 for p in people)
+
+
+def test_given_names_file_is_validated(tmp_path: Path) -> None:
+    (tmp_path / "given_names.tsv").write_text("# mine\nQuentin\nnot a name\n", encoding="utf-8")
+    with pytest.raises(TaggingDataError) as info:
+        Tagger(tmp_path)
+    assert (info.value.line, "capitalised word" in info.value.problem) == (3, True)
+
+
+def test_user_given_names_extend_the_bundled_list(tmp_path: Path) -> None:
+    text = "Zyxandra Ollerwick opened the new library on Monday."
+    assert default_tagger().tag(story("", text)).people == []
+    (tmp_path / "given_names.tsv").write_text("Zyxandra\n", encoding="utf-8")
+    assert [p.name for p in Tagger(tmp_path).tag(story("", text)).people] == ["Zyxandra Ollerwick"]
