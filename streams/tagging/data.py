@@ -120,7 +120,7 @@ class TaggingData:
     # code -> top-level topic its terms (and its narrower codes' terms) are evidence for,
     # where that is not the IPTC tree's own top (topic_evidence.tsv).
     evidence_roots: dict[str, str] = field(default_factory=dict)
-    # Folded first names (given_names.tsv): the person cue for names the gazetteer lacks.
+    # Case-folded first names (given_names.tsv): the person cue for names the gazetteer lacks.
     given_names: set[str] = field(default_factory=set)
 
 
@@ -188,7 +188,7 @@ def load_given_names(path: Path, data: TaggingData) -> None:
         name = cells[0].strip()
         if not name[:1].isupper() or not name.replace("-", "").replace("'", "").replace("’", "").isalpha():
             raise TaggingDataError(path, lineno, f"a given name is one capitalised word, got {name!r}")
-        data.given_names.add(fold_term(name))
+        data.given_names.add(name.casefold())
 
 
 def load_evidence_roots(path: Path, data: TaggingData) -> None:

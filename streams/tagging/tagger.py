@@ -31,6 +31,7 @@ GEONAMES_URI = "https://sws.geonames.org/{}/"
 CREATOR = "wirefeed"
 LEXICON_LANGS = frozenset({"en", "fr", "de", "es"})
 _UMLAUTS = re.compile("[äöüÄÖÜß]")
+TITLE, GIVEN_NAME = 1, 2  # automaton key flags
 _PAREN_QUALIFIER_RE = re.compile(r"\s*\(([^()\n]{2,40})\)")
 _MEDTOP_RE = re.compile(r"(?:mediatopic/|medtop:)(\d{8})")
 # ", Texas" / ", Italy" right after a place name: the state or country that qualifies it.
@@ -217,8 +218,9 @@ _BEFORE_TITLE_RE = re.compile(
 )
 _TOKEN_RE = re.compile(rf"{_NAME_TOKEN}")
 # Runs of capitalised words, joined by single spaces or surname particles.
-_CAPITALISED_RUN_RE = re.compile(
-    rf"(?<![\w'’-]){_NAME_TOKEN}(?:(?: (?:de la|de los|van der|van den|von der|de|da|del|van|von|der|den|di|dos|le|la) | ){_NAME_TOKEN}){{1,4}}"
+# A first name's full name: up to three more capitalised words, joined by spaces or particles.
+_FULL_NAME_RE = re.compile(
+    rf"{_NAME_TOKEN}(?:(?: (?:de la|de los|van der|van den|von der|de|da|del|van|von|der|den|di|dos|le|la) | ){_NAME_TOKEN}){{1,3}}"
 )
 # Ranks and honorifics written before a name, never part of it.
 _RANKS = frozenset(
@@ -457,6 +459,7 @@ class _Scan:
     topic_hits: list[tuple[int, int, tuple[_Payload, ...]]] = field(default_factory=list)
     named: list[_Hit] = field(default_factory=list)
     titles: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each title word
+    given: list[int] = field(default_factory=list)  # start of each capitalised first name
 
 
 @dataclass(slots=True)
@@ -587,6 +590,8 @@ class Tagger:
         # reach Python, which is most of the cost of a naive scan.
         for title in TITLES:
             add(title, "title", title, "*", cased=False)
+        for given in self.data.given_names:
+            add(given, "given", given, "*", cased=False)
 
         automaton = ahocorasick.Automaton()
         index: dict[str, tuple[_Payload, ...]] = {}
@@ -623,13 +628,15 @@ class Tagger:
                     chosen = tuple(p for p in topic_terms if p.lang in (lang, "*"))
                     if chosen:
                         by_lang[lang] = chosen
-            named = tuple(p for p in payloads if p.kind not in ("topic", "title"))
+            named = tuple(p for p in payloads if p.kind not in ("topic", "title", "given"))
             needs_check = any(p.cased or p.acronym for p in named)
-            is_title = any(p.kind == "title" for p in payloads)
+            flags = TITLE if any(p.kind == "title" for p in payloads) else 0
+            if not named and any(p.kind == "given" for p in payloads):
+                flags |= GIVEN_NAME  # a first name that is not also a place or entity name
             # Start of the term in the text: whole-word keys end on their trailing space,
             # prefix keys on the term's last letter (the folded text has one leading space).
             back = length + 1 if key.endswith(" ") else length
-            automaton.add_word(key, (back, length, by_lang or None, named, needs_check, is_title))
+            automaton.add_word(key, (back, length, by_lang or None, named, needs_check, flags))
         automaton.make_automaton()
         return automaton, index
 
@@ -655,7 +662,7 @@ class Tagger:
         named = self._named_hits(scan.named)
         places = self._places(story, named, text, language, len(headline))
         t4 = time.perf_counter()
-        people, orgs = self._entities(scan.titles, named, text, language, len(headline))
+        people, orgs = self._entities(scan, named, text, language, len(headline))
         t5 = time.perf_counter()
         times.language, times.scan, times.topics = (t1 - t0) * 1e6, (t2 - t1) * 1e6, (t3 - t2) * 1e6
         times.places, times.entities = (t4 - t3) * 1e6, (t5 - t4) * 1e6
@@ -719,7 +726,8 @@ class Tagger:
         topic_hits = result.topic_hits
         named_hits = result.named
         titles = result.titles
-        for end, (back, length, by_lang, named, needs_check, is_title) in self._automaton.iter(folded):
+        given = result.given
+        for end, (back, length, by_lang, named, needs_check, flags) in self._automaton.iter(folded):
             start = end - back
             if by_lang is not None:
                 terms = by_lang.get(lang_key)
@@ -750,8 +758,11 @@ class Tagger:
                         named_hits.append(_Hit(start, start + length, tuple(kept)))
                 else:
                     named_hits.append(_Hit(start, start + length, named))
-            if is_title:
-                titles.append((start, start + length))
+            if flags:
+                if flags & TITLE:
+                    titles.append((start, start + length))
+                if flags & GIVEN_NAME and text[start].isupper():
+                    given.append(start)
         return result
 
     # ----------------------------------------------------------------- topics
@@ -1156,45 +1167,47 @@ class Tagger:
 
     # ----------------------------------------------------------------- entities
     def _given_name_people(
-        self, text: str, headline_end: int, covered: list[tuple[int, int]]
+        self, given: list[int], text: str, headline_end: int, covered: list[tuple[int, int]]
     ) -> list[tuple[int, str]]:
-        """People the gazetteer does not know, by capitalisation: a known first name followed
-        by one to three capitalised surname words ("Dirk Jandura", "Ana María López Ortega").
+        """People the gazetteer does not know, by capitalisation: a known first name (found by
+        the automaton scan) followed by one to three capitalised surname words ("Dirk
+        Jandura", "Ana María López Ortega").
 
         Body only (English headlines are in title case); names overlapping a place or a
-        known entity and names followed by an institution word ("Max Planck Institute") are
-        left out.
+        known entity, with an acronym ("Hertha BSC") or next to an institution word ("Max
+        Planck Institute", "estadio Mario Kempes") are left out.
         """
         found: list[tuple[int, str]] = []
-        for match in _CAPITALISED_RUN_RE.finditer(text, headline_end):
-            tokens = _name_tokens(match)
-            for i, (start, _end, token) in enumerate(tokens):
-                if fold_term(token) not in self.data.given_names or fold_term(token) in _NOT_NAMES:
-                    continue
-                if self._index.get(fold_term(token)):
-                    continue  # also a place or entity name on its own ("Paris", "Jordan")
-                rest = tokens[i + 1 : i + 4]
-                for k, (_s, _e, t) in enumerate(rest):
-                    if _POSSESSIVE_RE.search(t):
-                        rest = rest[: k + 1]  # "Anders Lie's team": the name ends at the 's
-                        break
-                if not rest or any(_is_acronym(t) for _s, _e, t in rest):
-                    break  # "Hertha BSC", "Carlos III"
-                end = rest[-1][1]
-                if fold_term(rest[-1][2]) in _INSTITUTION_WORDS or text[end : end + 1] == "-":
+        taken_until = -1
+        for start in given:
+            if start < headline_end or start < taken_until:
+                continue
+            match = _FULL_NAME_RE.match(text, start)
+            if match is None:
+                continue
+            taken_until = match.end()  # "estadio Mario Alberto Kempes": not "Alberto Kempes" either
+            tokens = [(m.end(), m.group()) for m in _TOKEN_RE.finditer(text, start, match.end())]
+            rest = tokens[1:4]
+            for k, (_e, token) in enumerate(rest):
+                if _POSSESSIVE_RE.search(token):
+                    rest = rest[: k + 1]  # "Anders Lie's team": the name ends at the 's
                     break
-                before = _WORD_BEFORE_RE.search(text, max(0, start - 30), start)
-                if before and fold_term(before.group(1)) in _INSTITUTION_WORDS:
-                    break  # "Estadio Mario Kempes", "telescope James Webb", "puente Simón Bolívar"
-                if any(s < end and start < e for s, e in covered):
-                    break
-                found.append((start, _POSSESSIVE_RE.sub("", text[start:end])))
-                break
+            if fold_term(tokens[0][1]) in _NOT_NAMES or any(_is_acronym(t) for _e, t in rest):
+                continue
+            end, last = rest[-1]
+            if fold_term(last) in _INSTITUTION_WORDS or text[end : end + 1] == "-":
+                continue
+            before = _WORD_BEFORE_RE.search(text, max(0, start - 30), start)
+            if before and fold_term(before.group(1)) in _INSTITUTION_WORDS:
+                continue
+            if any(s < end and start < e for s, e in covered):
+                continue
+            found.append((start, _POSSESSIVE_RE.sub("", text[start:end])))
         return found
 
     def _entities(
         self,
-        titles: list[tuple[int, int]],
+        scan: _Scan,
         named: list[_Hit],
         text: str,
         language: str | None,
@@ -1209,7 +1222,7 @@ class Tagger:
                     found[p.target].append(hit.start)
                     break
         pattern_people: dict[str, tuple[str, list[int]]] = {}
-        for title_start, title_end in sorted(set(titles)):
+        for title_start, title_end in sorted(set(scan.titles)):
             # "le ministre Jean Dupont" (name after the title) or "Jean Dupont, the mayor,"
             # (an apposition before it).
             match = _AFTER_TITLE_RE.match(text, title_end)
@@ -1232,7 +1245,7 @@ class Tagger:
             entry = pattern_people.setdefault(pid, (name, []))
             entry[1].append(start)
         cued = {pid for pid in pattern_people}
-        for start, name in self._given_name_people(text, headline_end, covered):
+        for start, name in self._given_name_people(scan.given, text, headline_end, covered):
             pid = slug(name)
             entry = pattern_people.setdefault(pid, (name, []))
             entry[1].append(start)
@@ -1259,13 +1272,6 @@ class Tagger:
                 )
             )
         return people, orgs
-
-
-def _name_tokens(match: re.Match[str]) -> list[tuple[int, int, str]]:
-    return [
-        (m.start() + match.start(), m.end() + match.start(), m.group())
-        for m in _TOKEN_RE.finditer(match.group())
-    ]
 
 
 def _outermost(
