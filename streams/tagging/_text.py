@@ -85,8 +85,12 @@ def fold(text: str) -> str:
 
 
 def fold_term(term: str) -> str:
-    """Folded lexicon/gazetteer key: folded, spaces collapsed and stripped."""
-    return _SPACES.sub(" ", fold(term)).strip()
+    """Folded lexicon/gazetteer key: the term's own whitespace collapsed, then folded.
+
+    Punctuation folds to a space *after* the collapse, exactly as in the folded text, so
+    "U.S. Congress" and "Workers' Party" keep the double space the text will have.
+    """
+    return fold(_SPACES.sub(" ", term).strip()).strip()
 
 
 def slug(text: str) -> str:

@@ -746,6 +746,8 @@ class Tagger:
                     for p in named:
                         if p.cased and not upper_initial:
                             continue
+                        if p.cased and " " in p.term and not _same_word_caps(p.term, original):
+                            continue  # "Die Linke" (the party), not "die linke Hand"
                         if umlauts and not p.umlauts:
                             continue
                         if p.acronym:
@@ -1272,6 +1274,14 @@ class Tagger:
                 )
             )
         return people, orgs
+
+
+def _same_word_caps(name: str, original: str) -> bool:
+    """Every word the gazetteer capitalises is capitalised in the text too."""
+    return all(
+        not n[:1].isupper() or t[:1].isupper() or t[:1].isdigit()
+        for n, t in zip(name.split(), original.split(), strict=False)
+    )
 
 
 def _outermost(

@@ -600,3 +600,23 @@ def test_user_given_names_extend_the_bundled_list(tmp_path: Path) -> None:
     assert default_tagger().tag(story("", text)).people == []
     (tmp_path / "given_names.tsv").write_text("Zyxandra\n", encoding="utf-8")
     assert [p.name for p in Tagger(tmp_path).tag(story("", text)).people] == ["Zyxandra Ollerwick"]
+
+
+@pytest.mark.parametrize(
+    ("text", "orgs", "places"),
+    [
+        # Every word the gazetteer capitalises must be capitalised in the text.
+        ("Die Linke fordert mehr Geld für Schulen.", {"die-linke"}, {"DE"}),
+        ("Die linke Hand schmerzt seit Tagen.", set(), set()),
+        # Names with punctuation match as written: keys keep the text's folded spacing.
+        ("The U.S. Congress passed the spending bill.", {"us-congress"}, {"US"}),
+        ("Pope Leo spoke at St. Peter's Square on Sunday.", set(), {"VA"}),
+        ("Madrid: the Spanish Socialist Workers' Party won the vote.", {"psoe"}, {"ES"}),
+    ],
+)
+def test_names_match_their_capitalisation_and_punctuation(
+    tagger: Tagger, text: str, orgs: set[str], places: set[str]
+) -> None:
+    tagged = tagger.tag(story("", text))
+    assert {o.literal for o in tagged.organisations} == orgs
+    assert countries(tagged) == places
