@@ -52,7 +52,7 @@ SHARED_TERM_SHARE = 0.5  # see Tagger._top_level_scores
 # Politics and economy words (government, minister, company, million) run through every kind
 # of story: as a second or third topic they need more of the best topic's score.
 GENERIC_TOPICS = frozenset({"04000000", "11000000"})
-GENERIC_RELATIVE = 0.8
+GENERIC_RELATIVE = 0.7
 STRONG_SECONDARY_SCORE = 12.0
 STRONG_SECONDARY_TERMS = 4
 # Where a language is spoken (official or main language): breaks ties between towns of one
