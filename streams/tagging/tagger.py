@@ -282,6 +282,7 @@ _RANKS = frozenset(
         "padre",
     ]
 )
+_NEXT_WORD_RE = re.compile(rf" {_NAME_TOKEN}")  # a capitalised word right after, same line
 _WORD_BEFORE_RE = re.compile(r"([^\W\d_]+)\s+$")
 _POSSESSIVE_RE = re.compile(r"['’]s$")
 _INSTITUTION_WORDS = frozenset(
@@ -953,6 +954,25 @@ class Tagger:
     def _cc(p: _Payload) -> str | None:
         return p.cc
 
+    def _part_of_a_persons_name(self, hit: _Hit, text: str) -> bool:
+        """A one-word city that is part of a person's name: "Santiago Abascal", "Concepción
+        Pérez" (a first name before a capitalised word) or "Pedro Pereira" (after one)."""
+        if not all(p.kind == "city" for p in hit.payloads):
+            return False
+        word = text[hit.start : hit.end]
+        if " " in word:
+            return False
+        after = _NEXT_WORD_RE.match(text, hit.end)
+        if after and word.casefold() in self.data.given_names:
+            return True
+        before = _WORD_BEFORE_RE.search(text, max(0, hit.start - 30), hit.start)
+        return bool(
+            before
+            and before.group(1)[:1].isupper()
+            and before.group(1).casefold() in self.data.given_names
+            and text[before.end(1) : hit.start] == " "
+        )
+
     def _places(
         self, story: Story, named: list[_Hit], text: str, language: str | None, headline_end: int
     ) -> list[Subject]:
@@ -970,7 +990,7 @@ class Tagger:
                     context.add(entity.country)  # Aemet + "Valencia": the Spanish one
                 continue
             places = [p for p in hit.payloads if p.kind in ("country", "adj", "city", "region")]
-            if not places:
+            if not places or self._part_of_a_persons_name(hit, text):
                 continue
             ccs = {self._cc(p) for p in places}
             if len(ccs) == 1 and None not in ccs:

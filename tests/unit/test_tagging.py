@@ -620,3 +620,19 @@ def test_names_match_their_capitalisation_and_punctuation(
     tagged = tagger.tag(story("", text))
     assert {o.literal for o in tagged.organisations} == orgs
     assert countries(tagged) == places
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A one-word city inside a person's name is not a place.
+        ("El Real Madrid ganó en el estadio Santiago Bernabéu de Madrid.", {"ES"}),
+        ("Santiago Abascal habló el lunes en un mitin.", set()),
+        ("El delantero Pedro Pereira marcó dos goles.", set()),
+        # The same names as places.
+        ("Viajó a Santiago de Chile el lunes.", {"CL"}),
+        ("The mayor of Santiago, Chile, spoke on Monday.", {"CL"}),
+    ],
+)
+def test_city_inside_a_persons_name(tagger: Tagger, text: str, expected: set[str]) -> None:
+    assert countries(tagger.tag(story("", text))) == expected
