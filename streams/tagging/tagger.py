@@ -496,11 +496,6 @@ class Tagger:
 
     def __init__(self, data_dir: Path | None = None) -> None:
         self.data: TaggingData = load_data(Path(data_dir) if data_dir is not None else None)
-        self._children: dict[str, list[str]] = defaultdict(list)
-        for topic in self.data.topics.values():
-            if topic.parent:
-                self._children[topic.parent].append(topic.code)
-        self._roots = {code: self._root(code) for code in self.data.topics}
         self._ancestors: dict[str, tuple[str, ...]] = {}
         for code in self.data.topics:
             chain: list[str] = []
@@ -509,13 +504,15 @@ class Tagger:
                 chain.append(parent)
                 parent = self.data.topics[parent].parent
             self._ancestors[code] = tuple(chain)
-        # The top-level topic each code's evidence counts for (topic_evidence.tsv overrides).
-        self._evidence_roots = dict(self._roots)
+        # The top-level topic each code's evidence counts for: its IPTC root, unless
+        # topic_evidence.tsv moves it (or an ancestor).
+        self._evidence_roots: dict[str, str] = {}
         for code in self.data.topics:
-            for ancestor in (code, *self._ancestors[code]):
-                if ancestor in self.data.evidence_roots:
-                    self._evidence_roots[code] = self.data.evidence_roots[ancestor]
-                    break
+            lineage = (code, *self._ancestors[code])
+            moved = next(
+                (self.data.evidence_roots[a] for a in lineage if a in self.data.evidence_roots), None
+            )
+            self._evidence_roots[code] = moved or lineage[-1]
         self._automaton, self._index = self._build()
         self._minor_by_name: dict[str, list[Any]] = defaultdict(list)
         for (name, _cc, _admin1), city in self.data.minor_cities.items():
@@ -876,12 +873,6 @@ class Tagger:
             scores[root] = score
             kept_terms[root] = distinct
         return scores, kept_terms
-
-    def _root(self, code: str) -> str:
-        topic = self.data.topics[code]
-        while topic.parent:
-            topic = self.data.topics[topic.parent]
-        return topic.code
 
     def _subject(self, code: str, score: float, best: float, language: str | None) -> Subject:
         confidence = round(100 * (1 - math.exp(-score / 8)))
