@@ -313,9 +313,9 @@ def main() -> int:
     parser.add_argument(
         "--set",
         dest="eval_set",
-        choices=("v1", "v2", "v3"),
-        default="v3",
-        help="eval set (default: v3, held out)",
+        choices=("v1", *WIRE_SETS),
+        default="v4",
+        help="eval set (default: v4, held out)",
     )
     parser.add_argument("--split", choices=("dev", "test", "all"), default="all", help="v1 only")
     parser.add_argument("--errors", action="store_true", help="print every miss and false hit")
