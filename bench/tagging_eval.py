@@ -41,7 +41,7 @@ from streams.tagging._text import fold_term, slug
 from streams.tagging.tagger import MEDTOP_URI
 
 DATA = Path(__file__).parent / "data" / "tagging_eval" / "articles.jsonl"
-WIRE_SETS = ("v2", "v3", "v4")
+WIRE_SETS = ("v2", "v3", "v4", "v5")
 DATA_DIRS = {v: Path(__file__).parent / "data" / f"tagging_eval_{v}" for v in WIRE_SETS}
 TOP_LABELS = {
     "01000000": "arts, culture, entertainment, media",
@@ -314,8 +314,8 @@ def main() -> int:
         "--set",
         dest="eval_set",
         choices=("v1", *WIRE_SETS),
-        default="v4",
-        help="eval set (default: v4, held out)",
+        default="v5",
+        help="eval set (default: v5, held out)",
     )
     parser.add_argument("--split", choices=("dev", "test", "all"), default="all", help="v1 only")
     parser.add_argument("--errors", action="store_true", help="print every miss and false hit")

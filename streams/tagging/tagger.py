@@ -49,9 +49,9 @@ MIN_DISTINCT_TERMS = 2
 SINGLE_TERM_SCORE = 4.5
 MAX_SUB_PER_TOP = 3
 SHARED_TERM_SHARE = 0.5  # see Tagger._top_level_scores
-# Politics and economy words (government, minister, company, million) run through every kind
-# of story: as a second or third topic they need more of the best topic's score.
-GENERIC_TOPICS = frozenset({"04000000", "11000000"})
+# Politics, economy, science and sport words (government, company, scientists, won, fans) run
+# through every kind of story: as a second or third topic they need more of the best one's score.
+GENERIC_TOPICS = frozenset({"04000000", "11000000", "13000000", "15000000"})
 GENERIC_RELATIVE = 0.7
 STRONG_SECONDARY_SCORE = 12.0
 STRONG_SECONDARY_TERMS = 4
