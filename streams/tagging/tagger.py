@@ -915,8 +915,12 @@ class Tagger:
         return sorted(kept + [a for a in adjectives if a.payloads], key=lambda h: h.start)
 
     def _qualifier(self, after: str) -> tuple[str, str] | None:
-        """(cc, US state code or "") named right after a place: ", Texas", ", Italy"."""
-        if not after.lstrip(" ").startswith(","):
+        """(cc, US state code or "") named right after a place: ", Texas", ", Italy", " (Texas)"."""
+        head = after.lstrip(" ")[:1]
+        if head == "(":
+            paren = _PAREN_QUALIFIER_RE.match(after)
+            return self._qualifying_name(paren.group(1)) if paren else None
+        if head != ",":
             return None  # the common case, decided without a regex
         match = _QUALIFIER_RE.match(after)
         return self._qualifying_name(match.group(1)) if match else None
@@ -1120,9 +1124,8 @@ class Tagger:
         raw = dateline.raw or ""
         at = raw.find(place)
         after = raw[at + len(place) :] if at >= 0 else ""
-        paren = _PAREN_QUALIFIER_RE.match(after)
         # "CÓRDOBA (Argentina), 12 may" / "NAIROBI, Kenya (AP)"
-        qualifier = self._qualifying_name(paren.group(1)) if paren else self._qualifier(after)
+        qualifier = self._qualifier(after)
         options = [
             p for p in self._index.get(fold_term(place), ()) if p.kind in ("country", "city", "region")
         ]

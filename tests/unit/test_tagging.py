@@ -636,3 +636,10 @@ def test_names_match_their_capitalisation_and_punctuation(
 )
 def test_city_inside_a_persons_name(tagger: Tagger, text: str, expected: set[str]) -> None:
     assert countries(tagger.tag(story("", text))) == expected
+
+
+def test_parenthesised_qualifier_in_running_text(tagger: Tagger) -> None:
+    tagged = tagger.tag(story("", "Un exayudante del sheriff en Paris (Texas) fue condenado el martes."))
+    assert countries(tagged) == {"US"}
+    assert "4717560" in geonames(tagged)
+    assert countries(tagger.tag(story("", "Elle vit à Paris (France) depuis dix ans."))) == {"FR"}
