@@ -1,6 +1,6 @@
 """Evaluate and time streams.tagging on the hand-written eval sets.
 
-    python bench/tagging_eval.py                 # quality on the held-out set v4 (reported)
+    python bench/tagging_eval.py                 # quality on the held-out set v5 (reported)
     python bench/tagging_eval.py --set v3 --errors   # misses and false hits on a dev set
     python bench/tagging_eval.py --set v1        # the first set
     python bench/tagging_eval.py --speed         # µs per story for each tagging stage
@@ -9,13 +9,13 @@ v1 (bench/data/tagging_eval/articles.jsonl): 208 short articles, 52 each in en/f
 gold people/organisations as gazetteer ids (only those the gazetteer knew when it was
 written). Used for tuning: dev.
 
-v2, v3, v4 (bench/data/tagging_eval_vN/<lang>.jsonl): 240 wire dispatches each, 60 per
+v2 to v5 (bench/data/tagging_eval_vN/<lang>.jsonl): 240 wire dispatches each, 60 per
 language, mostly with datelines, written from one guideline (bench/data/tagging_eval_v2/
 GUIDELINE.md) by writers who saw neither the tagger's code and data nor any results; gold
 people/organisations are names, matched against every name the tagger knows for what it
 found. Each article is rendered as a plain-text wire and goes through the real
 parse -> normalize -> tag stages. Each set was held out for one evaluation, then became a
-tuning set when the next one was written: v4 is the held-out set (never use --errors on it
+tuning set when the next one was written: v5 is the held-out set (never use --errors on it
 while tuning). docs/tagging.md lists every held-out result.
 """
 
